@@ -1,0 +1,1 @@
+"""ActivityPub: everything that knows the protocol exists (keys, signatures, actors, delivery)."""

@@ -1,0 +1,1 @@
+"""The territory's domain: members, debates and their rules. Standard library only."""

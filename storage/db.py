@@ -1,0 +1,116 @@
+"""The Database: one writer connection behind a lock, one reader connection, migrations at open.
+
+One aiosqlite connection is one sqlite3 connection with one transaction state, so all writes
+go through `transaction()`, which serialises them; reads elsewhere use the reader (WAL lets it
+see the last commit without waiting for the writer).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiosqlite
+
+from .migrate import migrate, schema_version
+from .repos import Repos
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseError(Exception):
+    pass
+
+
+async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    await conn.execute("PRAGMA journal_mode = WAL")
+    await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    return conn
+
+
+class Transaction(Repos):
+    """The repositories bound to the writer inside one BEGIN IMMEDIATE … COMMIT."""
+
+
+class Database:
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000):
+        self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self.applied_migrations: list[str] = []
+
+    async def open(self, *, apply_migrations: bool = True) -> "Database":
+        if not self.path.parent.is_dir():
+            raise DatabaseError(f"the database's directory {self.path.parent} does not exist")
+        try:
+            self._writer = await _connect(self.path, self.busy_timeout_ms)
+            if apply_migrations:
+                self.applied_migrations = await migrate(self._writer)
+            self._reader = await _connect(self.path, self.busy_timeout_ms)
+            await self._reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @property
+    def writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise DatabaseError("the database is not open")
+        return self._writer
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One write transaction; commits on success, rolls back on any exception."""
+        async with self._write_lock:
+            conn = self.writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(conn)
+            except BaseException:
+                await conn.rollback()
+                raise
+            else:
+                await conn.commit()
+
+    def read(self) -> Repos:
+        """Repositories on the reader connection: committed data only."""
+        if self._reader is None:
+            raise DatabaseError("the database is not open")
+        return Repos(self._reader)
+
+    async def schema_version(self) -> int:
+        return await schema_version(self.writer)
+
+    async def ping(self) -> bool:
+        async with self.read().conn.execute("SELECT 1") as cursor:
+            return (await cursor.fetchone())[0] == 1
+
+    async def backup(self, target: Path | str) -> None:
+        """Online backup through SQLite's backup API; the node may keep running meanwhile."""
+        target = Path(target)
+        if target.exists():
+            raise DatabaseError(f"{target} already exists: choose a new file name")
+        dest = await aiosqlite.connect(target)
+        try:
+            await self.writer.backup(dest)
+        except BaseException:
+            await dest.close()
+            target.unlink(missing_ok=True)
+            raise
+        await dest.close()

@@ -1,0 +1,95 @@
+"""The debates table."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from node.errors import NotFound
+from node.model import Debate, DebateStatus, NewDebate, Page
+
+from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
+
+_COLUMNS = (
+    "id, slug, title, description, status, opens_at, closes_at, created_by_id, created_at,"
+    " updated_at"
+)
+
+
+def _debate(row) -> Debate:
+    return Debate(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        description=row["description"],
+        status=DebateStatus(row["status"]),
+        opens_at=to_datetime(row["opens_at"]),
+        closes_at=to_datetime(row["closes_at"]),
+        created_by_id=row["created_by_id"],
+        created_at=to_datetime(row["created_at"]),
+        updated_at=to_datetime(row["updated_at"]),
+    )
+
+
+class DebateRepo:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def _one(self, where: str, *args) -> Debate | None:
+        async with self.conn.execute(f"SELECT {_COLUMNS} FROM debates WHERE {where}", args) as cur:
+            row = await cur.fetchone()
+        return _debate(row) if row else None
+
+    async def get(self, debate_id: int) -> Debate:
+        debate = await self._one("id = ?", debate_id)
+        if debate is None:
+            raise NotFound(f"no debate with id {debate_id}")
+        return debate
+
+    async def find_by_slug(self, slug: str) -> Debate | None:
+        return await self._one("slug = ?", slug)
+
+    async def add(self, new: NewDebate, by_id: int | None, at: datetime) -> Debate:
+        async with self.conn.execute(
+            "INSERT INTO debates (slug, title, description, opens_at, closes_at, created_by_id,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (new.slug, new.title, new.description, to_text(new.opens_at), to_text(new.closes_at),
+             by_id, to_text(at), to_text(at)),
+        ) as cur:
+            debate_id = (await cur.fetchone())[0]
+        return await self.get(debate_id)
+
+    async def update_status(self, debate_id: int, status: DebateStatus, at: datetime) -> Debate:
+        await self.conn.execute(
+            "UPDATE debates SET status = ?, updated_at = ? WHERE id = ?",
+            (status.value, to_text(at), debate_id),
+        )
+        return await self.get(debate_id)
+
+    async def list_due_to_close(self, now: datetime) -> list[Debate]:
+        async with self.conn.execute(
+            f"SELECT {_COLUMNS} FROM debates WHERE status = 'open' AND closes_at IS NOT NULL"
+            " AND closes_at <= ? ORDER BY id",
+            (to_text(now),),
+        ) as cur:
+            return [_debate(r) for r in await cur.fetchall()]
+
+    async def list_page(
+        self, *, statuses: tuple[DebateStatus, ...] | None = None, after: str | None = None,
+        limit: int = 50,
+    ) -> Page[Debate]:
+        where, args = "id > ?", [decode_cursor(after)]
+        if statuses:
+            where += f" AND status IN ({', '.join('?' for _ in statuses)})"
+            args += [s.value for s in statuses]
+        async with self.conn.execute(
+            f"SELECT {_COLUMNS} FROM debates WHERE {where} ORDER BY id LIMIT ?", (*args, limit + 1)
+        ) as cur:
+            rows = await cur.fetchall()
+        items = tuple(_debate(r) for r in rows[:limit])
+        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+    async def count_by_status(self) -> dict[DebateStatus, int]:
+        async with self.conn.execute("SELECT status, count(*) FROM debates GROUP BY status") as cur:
+            counts = {DebateStatus(r[0]): r[1] for r in await cur.fetchall()}
+        return {s: counts.get(s, 0) for s in DebateStatus}

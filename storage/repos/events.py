@@ -1,0 +1,45 @@
+"""The domain event log (the transactional outbox)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from node.events import Event, event_from_payload, event_payload
+
+from ._sql import to_datetime, to_text
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    id: int
+    type: str
+    event: Event
+    occurred_at: datetime
+
+
+class EventRepo:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def append(self, event: Event) -> int:
+        async with self.conn.execute(
+            "INSERT INTO events (type, payload, occurred_at) VALUES (?, ?, ?) RETURNING id",
+            (type(event).__name__, json.dumps(event_payload(event), ensure_ascii=False),
+             to_text(event.occurred_at)),
+        ) as cur:
+            return (await cur.fetchone())[0]
+
+    async def list_after(self, after_id: int = 0, limit: int = 100) -> list[StoredEvent]:
+        async with self.conn.execute(
+            "SELECT id, type, payload, occurred_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            StoredEvent(r["id"], r["type"], event_from_payload(r["type"], json.loads(r["payload"])),
+                        to_datetime(r["occurred_at"]))
+            for r in rows
+        ]

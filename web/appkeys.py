@@ -1,0 +1,26 @@
+"""Every object shared through the aiohttp application, as typed keys."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+
+from node.ports import Clock
+
+from .config import Config
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+    from .i18n import Translations
+    from .templates import Templates
+    from .workers import Workers
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+DATABASE = web.AppKey("database", "Database")
+HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+TRANSLATIONS = web.AppKey("translations", "Translations")
+TEMPLATES = web.AppKey("templates", "Templates")
+WORKERS = web.AppKey("workers", "Workers")

@@ -1,0 +1,48 @@
+"""Jinja2 environment: autoescaped HTML templates, rendered with the request's language."""
+from __future__ import annotations
+
+import jinja2
+from aiohttp import web
+
+from . import appkeys
+from .i18n import LANG_COOKIE, choose_language
+from .render import render_markdown
+
+
+def _format_date(value, lang: str) -> str:
+    if value is None:
+        return ""
+    from babel.dates import format_datetime
+
+    return format_datetime(value, "d MMMM y, HH:mm", locale=lang, tzinfo=None)
+
+
+class Templates:
+    def __init__(self):
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("web", "templates"),
+            autoescape=jinja2.select_autoescape(default=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["markdown"] = lambda s: jinja2.filters.Markup(render_markdown(s))
+
+    def render(self, request: web.Request, name: str, context: dict, *, status: int = 200) -> web.Response:
+        app = request.app
+        config = app[appkeys.CONFIG]
+        lang = choose_language(request, config.node.default_language)
+        trans = app[appkeys.TRANSLATIONS].get(lang)
+        html = self.env.get_template(name).render(
+            **context,
+            _=trans.gettext,
+            ngettext=trans.ngettext,
+            lang=lang,
+            node=config.node,
+            path=request.path,
+            date=lambda v: _format_date(v, lang),
+        )
+        response = web.Response(text=html, content_type="text/html", status=status)
+        if request.query.get("lang") == lang:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+        return response
