@@ -12,7 +12,7 @@ from . import appkeys
 
 log = logging.getLogger(__name__)
 
-REQUEST_ID = "request_id"
+REQUEST_ID = web.RequestKey("request_id", str)
 _DEFAULT_DETAIL = {
     404: "There is nothing at this address.",
     405: "This address does not accept this method.",

@@ -1,0 +1,90 @@
+"""Test harness: real nodes on 127.0.0.1, each with its own SQLite file and host name.
+
+`fake_dns` maps names such as alpha.test to the loopback port of a running test server, so
+nodes talk real HTTP to each other under distinct origins (an origin check comparing bare
+hosts, or forgetting the port, cannot pass by accident).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from web import appkeys
+from web.app import create_app
+from web.config import Config, load_config
+
+from .support import FakeResolver, FrozenClock
+
+
+@dataclass
+class TestNode:
+    __test__ = False
+    name: str
+    host: str
+    config: Config
+    app: web.Application
+    server: TestServer
+    clock: FrozenClock
+    client: aiohttp.ClientSession = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    @property
+    def db(self):
+        return self.app[appkeys.DATABASE]
+
+
+def write_config(directory: Path, base_url: str, extra: str = "") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "config.toml"
+    path.write_text(
+        f'[node]\nbase_url = "{base_url}"\nname = "Territoire {directory.name}"\n\n'
+        '[federation]\nallow_private_addresses = true\n\n'
+        "[workers]\nautostart = false\n" + extra,
+        "utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def fake_dns() -> FakeResolver:
+    return FakeResolver()
+
+
+@pytest.fixture
+async def make_node(tmp_path, fake_dns):
+    """Start a real node named `<name>.test`: its own config file, SQLite file and port."""
+    started: list[TestNode] = []
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def factory(name: str, *, extra_config: str = "") -> TestNode:
+        host = f"{name}.test"
+        config = load_config(write_config(tmp_path / name, f"http://{host}", extra_config))
+        http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
+        sessions.append(http_client)
+        clock = FrozenClock()
+        app = create_app(config, http_client=http_client, clock=clock)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        fake_dns.register(host, server.port)
+        node = TestNode(name, host, config, app, server, clock, http_client)
+        started.append(node)
+        return node
+
+    yield factory
+    for node in reversed(started):
+        await node.server.close()
+    for session in sessions:
+        await session.close()
+
+
+@pytest.fixture
+async def node(make_node) -> TestNode:
+    return await make_node("alpha")

@@ -1,0 +1,97 @@
+"""The Database: pragmas, serialised transactions, rollback, online backup."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from node.model import NewMember, Role
+from storage.db import Database, DatabaseError
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await Database(tmp_path / "node.sqlite3").open()
+    yield database
+    await database.close()
+
+
+async def test_database_uses_wal_and_foreign_keys(db):
+    async with db.writer.execute("PRAGMA journal_mode") as cur:
+        assert (await cur.fetchone())[0] == "wal"
+    async with db.writer.execute("PRAGMA foreign_keys") as cur:
+        assert (await cur.fetchone())[0] == 1
+    async with db.writer.execute("PRAGMA synchronous") as cur:
+        assert (await cur.fetchone())[0] == 1  # NORMAL
+
+
+async def test_transaction_rolls_back_everything_on_error(db):
+    # When a transaction fails after a write
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.members.add(NewMember("anne", "Anne", Role.CITIZEN), NOW)
+            raise RuntimeError("boom")
+    # Then nothing was kept, and the next transaction works
+    assert await db.read().members.count() == 0
+    async with db.transaction() as tx:
+        await tx.members.add(NewMember("anne", "Anne", Role.CITIZEN), NOW)
+    assert await db.read().members.count() == 1
+
+
+async def test_concurrent_transactions_do_not_interleave(db):
+    # Given many tasks each reading a count then writing count+1 in one transaction
+    async with db.transaction() as tx:
+        await tx.conn.execute("CREATE TABLE counter (n INTEGER)")
+        await tx.conn.execute("INSERT INTO counter VALUES (0)")
+
+    async def bump():
+        async with db.transaction() as tx:
+            async with tx.conn.execute("SELECT n FROM counter") as cur:
+                n = (await cur.fetchone())[0]
+            await asyncio.sleep(0)  # give other tasks every chance to interleave
+            await tx.conn.execute("UPDATE counter SET n = ?", (n + 1,))
+
+    # When
+    await asyncio.gather(*(bump() for _ in range(50)))
+    # Then no update was lost
+    async with db.read().conn.execute("SELECT n FROM counter") as cur:
+        assert (await cur.fetchone())[0] == 50
+
+
+async def test_backup_opens_as_a_usable_database(db, tmp_path):
+    # Given a member
+    async with db.transaction() as tx:
+        await tx.members.add(NewMember("anne", "Anne", Role.CITIZEN), NOW)
+    target = tmp_path / "backup.sqlite3"
+    # When
+    await db.backup(target)
+    # Then the copy passes an integrity check and opens through our own Database
+    with sqlite3.connect(target) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy = await Database(target).open()
+    try:
+        assert copy.applied_migrations == []
+        member = await copy.read().members.find_by_username("anne")
+        assert member is not None and member.display_name == "Anne"
+        async with copy.transaction() as tx:
+            await tx.members.add(NewMember("bruno", "Bruno", Role.CITIZEN), NOW)
+        assert await copy.read().members.count() == 2
+    finally:
+        await copy.close()
+
+
+async def test_backup_refuses_to_overwrite(db, tmp_path):
+    target = tmp_path / "exists.sqlite3"
+    target.write_bytes(b"keep me")
+    with pytest.raises(DatabaseError, match="already exists"):
+        await db.backup(target)
+    assert target.read_bytes() == b"keep me"
+
+
+async def test_open_fails_clearly_when_the_directory_is_missing(tmp_path):
+    with pytest.raises(DatabaseError, match="does not exist"):
+        await Database(tmp_path / "absent" / "node.sqlite3").open()

@@ -1,0 +1,39 @@
+"""Small test helpers shared by the suite (imported as tests.support)."""
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta, timezone
+
+from aiohttp.abc import AbstractResolver
+
+
+class FakeResolver(AbstractResolver):
+    """Resolves registered test host names to 127.0.0.1 and their server's port."""
+
+    def __init__(self):
+        self.ports: dict[str, int] = {}
+
+    def register(self, host: str, port: int) -> None:
+        self.ports[host] = port
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET):
+        if host not in self.ports:
+            raise OSError(f"fake DNS: unknown host {host}")
+        return [{"hostname": host, "host": "127.0.0.1", "port": self.ports[host],
+                 "family": socket.AF_INET, "proto": 0, "flags": socket.AI_NUMERICHOST}]
+
+    async def close(self) -> None:
+        pass
+
+
+class FrozenClock:
+    """A clock that only moves when a test moves it."""
+
+    def __init__(self, now: datetime | None = None):
+        self.current = now or datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs) -> None:
+        self.current += timedelta(**kwargs)
