@@ -89,8 +89,9 @@ def verify_request(
     """Verify the request's signature with the signer's key; raise SignatureError if refused.
 
     `url` is the absolute URL the request was sent to, with the path as received (not
-    decoded). `body` is the raw body; None or b"" means there is nothing to bind. When
-    `Signature-Input` is present the request is verified as RFC 9421, else as draft-cavage.
+    decoded). `body` is the raw body; None or b"" means there is nothing to bind. `now` is
+    timezone-aware; signed times must lie within `window` of it. When `Signature-Input` is
+    present the request is verified as RFC 9421, else as draft-cavage.
     """
     fields = _header_map(headers)
     verify = _verify_rfc9421 if _scheme_of(fields) == "rfc9421" else _verify_cavage
