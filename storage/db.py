@@ -40,11 +40,13 @@ class Transaction(Repos):
 
 
 class Database:
-    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000):
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000, readers: int = 2):
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
+        self.reader_count = max(1, readers)
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[Repos] = []
+        self._next_reader = 0
         self._write_lock = asyncio.Lock()
         self.applied_migrations: list[str] = []
 
@@ -55,18 +57,23 @@ class Database:
             self._writer = await _connect(self.path, self.busy_timeout_ms)
             if apply_migrations:
                 self.applied_migrations = await migrate(self._writer)
-            self._reader = await _connect(self.path, self.busy_timeout_ms)
-            await self._reader.execute("PRAGMA query_only = ON")
+            # Each aiosqlite connection is one thread: a few readers let reads overlap
+            # (SQLite releases the GIL while it works) instead of queueing on one thread.
+            for _ in range(self.reader_count):
+                reader = await _connect(self.path, self.busy_timeout_ms)
+                await reader.execute("PRAGMA query_only = ON")
+                self._readers.append(Repos(reader))
         except BaseException:
             await self.close()
             raise
         return self
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
-        self._reader = self._writer = None
+        for repos in self._readers:
+            await repos.conn.close()
+        if self._writer is not None:
+            await self._writer.close()
+        self._readers, self._writer = [], None
 
     @property
     def writer(self) -> aiosqlite.Connection:
@@ -89,17 +96,18 @@ class Database:
                 await conn.commit()
 
     def read(self) -> Repos:
-        """Repositories on the reader connection: committed data only."""
-        if self._reader is None:
+        """Repositories on a reader connection (round robin): committed data only."""
+        if not self._readers:
             raise DatabaseError("the database is not open")
-        return Repos(self._reader)
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        return self._readers[self._next_reader]
 
     async def schema_version(self) -> int:
         return await schema_version(self.writer)
 
     async def ping(self) -> bool:
-        async with self.read().conn.execute("SELECT 1") as cursor:
-            return (await cursor.fetchone())[0] == 1
+        rows = await self.read().conn.execute_fetchall("SELECT 1")
+        return rows[0][0] == 1
 
     async def backup(self, target: Path | str) -> None:
         """Online backup through SQLite's backup API; the node may keep running meanwhile."""

@@ -25,6 +25,7 @@ class Templates:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # templates ship with the package: no stat() per render
         )
         self.env.filters["markdown"] = lambda s: jinja2.filters.Markup(render_markdown(s))
 

@@ -1,0 +1,295 @@
+"""`python -m bench`: load the ceiling and the demo node in alternating rounds, print medians.
+
+Environment (all optional):
+  BENCH_SECONDS      seconds per round (default 3; wrk rounds to whole seconds)
+  BENCH_ROUNDS       rounds per target (default 5)
+  BENCH_CONNECTIONS  concurrent keep-alive connections (default 64)
+  BENCH_WARMUP       seconds of unmeasured load on each target first (default 1; 0 = none)
+  BENCH_GENERATOR    auto (default: wrk, installed if possible, else Python), wrk or python
+
+Exit status: 0, 1 when a scenario misses its target ratio, 2 when the benchmark could not run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .loadgen import REPO, LoadResult, choose_generator
+from .scenarios import CEILING, SCENARIOS, Scenario
+from .servers import Server, start_ceiling, start_node
+
+RESULTS_PATH = REPO / "bench" / "results" / "latest.json"
+EXIT_TARGET_MISSED = 1
+EXIT_CANNOT_RUN = 2
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---- settings --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    seconds: float = 3.0
+    rounds: int = 5
+    connections: int = 64
+    warmup: float = 1.0
+    generator: str = "auto"
+
+    @classmethod
+    def from_env(cls, env=os.environ) -> "Settings":
+        def number(name, kind, default, low, high):
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ValueError(f"{name}: expected a number, got {raw!r}") from None
+            if not low <= value <= high:
+                raise ValueError(f"{name}: expected {low} to {high}, got {raw}")
+            return value
+
+        return cls(seconds=number("BENCH_SECONDS", float, cls.seconds, 0.1, 600),
+                   rounds=number("BENCH_ROUNDS", int, cls.rounds, 1, 100),
+                   connections=number("BENCH_CONNECTIONS", int, cls.connections, 1, 4096),
+                   warmup=number("BENCH_WARMUP", float, cls.warmup, 0, 60),
+                   generator=env.get("BENCH_GENERATOR", "").strip() or cls.generator)
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """A scenario on a server."""
+    scenario: Scenario
+    base_url: str
+
+
+def preflight(target: Target) -> None:
+    """One request first: a scenario that does not answer 2xx would measure error pages."""
+    s = target.scenario
+    request = urllib.request.Request(target.base_url + s.path, data=s.body_bytes(),
+                                     method=s.method, headers=s.headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if not 200 <= status < 300:
+        raise RuntimeError(f"{s.name}: {s.method} {s.path} answered HTTP {status}, expected 2xx")
+
+
+def load_once(generator, target: Target, seconds: float, connections: int) -> LoadResult:
+    s = target.scenario
+    return generator.run(target.base_url + s.path, connections=connections, seconds=seconds,
+                         method=s.method, body=s.body_bytes(), headers=s.headers)
+
+
+def run_rounds(generator, ceiling: Target, targets: list[Target], settings: Settings,
+               progress=log) -> tuple[list[LoadResult], list[list[LoadResult]]]:
+    """`rounds` times: the ceiling, then every target (order rotated each round), so that noise
+    on the machine falls on both. Returns the ceiling's results and each target's, in order."""
+    if settings.warmup > 0:
+        for target in [ceiling, *targets]:
+            load_once(generator, target, settings.warmup, settings.connections)
+    ceiling_results: list[LoadResult] = []
+    results: list[list[LoadResult]] = [[] for _ in targets]
+    for r in range(settings.rounds):
+        ceiling_results.append(load_once(generator, ceiling, settings.seconds,
+                                         settings.connections))
+        order = list(range(len(targets)))
+        order = order[r % len(order):] + order[:r % len(order)] if order else order
+        for i in order:
+            results[i].append(load_once(generator, targets[i], settings.seconds,
+                                        settings.connections))
+        progress(f"round {r + 1}/{settings.rounds}: ceiling {ceiling_results[-1].rps:,.0f}/s"
+                 + "".join(f", {t.scenario.name} {results[i][-1].rps:,.0f}/s"
+                           for i, t in enumerate(targets)))
+    return ceiling_results, results
+
+
+# ---- summarising -----------------------------------------------------------------------------
+
+def median_or_none(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(ours: float | None, ceiling: float | None) -> float | None:
+    if ours is None or not ceiling:
+        return None
+    return ours / ceiling
+
+
+@dataclass
+class Summary:
+    name: str
+    method: str
+    path: str
+    rps_median: float
+    ceiling_rps_median: float
+    ratio: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    spread: float | None          # (max - min) / 2 / median of the rounds' req/s
+    paired_ratio: float | None    # median over rounds of (this round / that round's ceiling)
+    failures: int                 # non-2xx responses and connection errors, all rounds
+    target_ratio: float | None
+    passed: bool | None
+    rounds: list[dict] = field(default_factory=list)
+
+
+def summarize(scenario: Scenario, results: list[LoadResult],
+              ceiling_results: list[LoadResult]) -> Summary:
+    rps = [r.rps for r in results]
+    ours = statistics.median(rps)
+    ceiling = statistics.median(r.rps for r in ceiling_results)
+    got = ratio(ours, ceiling)
+    spread = (max(rps) - min(rps)) / 2 / ours if ours else None
+    paired = median_or_none(ratio(r.rps, c.rps) for r, c in zip(results, ceiling_results))
+    passed = None
+    if scenario.target_ratio is not None:
+        passed = got is not None and got >= scenario.target_ratio
+    return Summary(scenario.name, scenario.method, scenario.path, ours, ceiling, got,
+                   median_or_none(r.p50_ms for r in results),
+                   median_or_none(r.p99_ms for r in results), spread, paired,
+                   sum(r.non_2xx + r.errors for r in results), scenario.target_ratio, passed,
+                   [r.to_dict() for r in results])
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def format_table(summaries: list[Summary], generator_name: str) -> str:
+    header = ["scenario", "request", "generator", "ceiling req/s", "ours req/s", "spread",
+              "ratio", "p50 ms", "p99 ms", "errors", "target", "result"]
+    rows = []
+    for s in summaries:
+        rows.append([
+            s.name, f"{s.method} {s.path}", generator_name, f"{s.ceiling_rps_median:,.0f}",
+            f"{s.rps_median:,.0f}", "-" if s.spread is None else f"±{s.spread * 100:.0f}%",
+            _fmt(s.ratio, ".2f"), _fmt(s.p50_ms, ".2f"), _fmt(s.p99_ms, ".2f"),
+            str(s.failures), "-" if s.target_ratio is None else f">= {s.target_ratio:.2f}",
+            "-" if s.passed is None else ("PASS" if s.passed else "FAIL"),
+        ])
+    right = {3, 4, 5, 6, 7, 8, 9}
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [c.rjust(w) if i in right else c.ljust(w)
+                 for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_memory(rss: dict[str, dict[str, int]]) -> str:
+    node, bare = rss.get("node", {}).get("VmRSS"), rss.get("ceiling", {}).get("VmRSS")
+    if not node or not bare:
+        return "memory: VmRSS not available (no /proc?)"
+    return (f"memory after the run (VmRSS): THC Node {node / 1024:.1f} MiB, bare aiohttp "
+            f"{bare / 1024:.1f} MiB, ratio {node / bare:.2f}")
+
+
+def write_json(report: dict, path: Path = RESULTS_PATH) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+def main(scenarios: list[Scenario] | None = None) -> int:
+    import aiohttp
+
+    scenarios = SCENARIOS if scenarios is None else scenarios
+    try:
+        settings = Settings.from_env()
+        generator = choose_generator(settings.generator, log)
+    except (ValueError, RuntimeError) as exc:
+        log(f"bench: {exc}")
+        return EXIT_CANNOT_RUN
+    per_round = max(1, round(settings.seconds)) if generator.integer_seconds else settings.seconds
+    warm = (max(1, round(settings.warmup)) if generator.integer_seconds else settings.warmup) \
+        if settings.warmup > 0 else 0
+    estimate = (len(scenarios) + 1) * (settings.rounds * per_round + warm)
+    log(f"load generator: {generator.describe()}")
+    log(f"{len(scenarios)} scenario(s) + ceiling, {settings.rounds} rounds x {per_round:g} s, "
+        f"{settings.connections} connections: about {estimate:.0f} s of load")
+
+    started = time.monotonic()
+    servers: list[Server] = []
+    with tempfile.TemporaryDirectory(prefix="thc-bench-") as tmp:
+        try:
+            log("starting the bare aiohttp server and a demo THC Node...")
+            ceiling_server = start_ceiling(Path(tmp))
+            servers.append(ceiling_server)
+            node = start_node(Path(tmp))
+            servers.append(node)
+            ceiling = Target(CEILING, ceiling_server.base_url)
+            targets = [Target(s, node.base_url) for s in scenarios]
+            for target in [ceiling, *targets]:
+                preflight(target)
+            ceiling_results, results = run_rounds(generator, ceiling, targets, settings)
+            rss = {"node": node.rss_kib(), "ceiling": ceiling_server.rss_kib()}
+            for server in (node, ceiling_server):
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"{server.name} died during the run:\n{server.log_tail()}")
+        except (RuntimeError, OSError, ValueError) as exc:
+            log(f"bench: {exc}")
+            return EXIT_CANNOT_RUN
+        finally:
+            for server in reversed(servers):
+                server.stop()
+
+    summaries = [summarize(CEILING, ceiling_results, ceiling_results)]
+    summaries += [summarize(s, r, ceiling_results) for s, r in zip(scenarios, results)]
+    node_rss, bare_rss = rss["node"].get("VmRSS"), rss["ceiling"].get("VmRSS")
+    report = {
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "aiohttp": aiohttp.__version__, "platform": platform.platform()},
+        "generator": {"name": generator.name, "description": generator.describe()},
+        "settings": {**asdict(settings), "seconds_per_round": per_round},
+        "elapsed_seconds": round(time.monotonic() - started, 1),
+        "ceiling": asdict(summaries[0]),
+        "scenarios": [asdict(s) for s in summaries[1:]],
+        "rss_kib": rss,
+        "rss_ratio": node_rss / bare_rss if node_rss and bare_rss else None,
+    }
+    path = write_json(report)
+
+    print(f"THC Node benchmark: {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
+          f"aiohttp {aiohttp.__version__}")
+    print(f"load generator: {generator.describe()}, {settings.connections} connections, "
+          f"{settings.rounds} rounds x {per_round:g} s per target, ceiling and targets "
+          f"alternating; medians")
+    if generator.name != "wrk":
+        print("note: the Python client is probably the bottleneck: ratios understate the gap")
+    print()
+    print(format_table(summaries, generator.name))
+    print()
+    print(format_memory(rss))
+    print(f"ratio = our median req/s / the bare aiohttp median (bench/ceiling.py); "
+          f"results in {path.relative_to(REPO)}")
+    missed = [s.name for s in summaries if s.passed is False]
+    if missed:
+        print(f"FAILED targets: {', '.join(missed)}")
+        return EXIT_TARGET_MISSED
+    return 0
