@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 8080
 DATA ?= data
 
-.PHONY: run test bench messages clean
+# Browser tests (tests/browser/): Debian's Chromium driven by Playwright for Python (pip, from
+# the [test] extra), axe-core from npm. Playwright never downloads a browser of its own here.
+CHROMIUM := /usr/bin/chromium
+BROWSER_DIR := tests/browser
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run test test-browser browser-deps bench messages clean
 
 # The venv is rebuilt when pyproject.toml changes; `pip install -e` keeps the code live.
 $(BIN)/.installed: pyproject.toml
@@ -17,8 +23,28 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/thc-node --config $(DATA)/config.toml demo --port $(PORT)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed browser-deps
 	$(BIN)/python -m pytest -q
+
+test-browser: $(BIN)/.installed browser-deps
+	$(BIN)/python -m pytest -q $(BROWSER_DIR)
+
+# Each step runs only when its result is missing or stale, so a second `make test` adds ~0 s.
+browser-deps: $(CHROMIUM) $(BROWSER_DIR)/node_modules/.installed
+
+# Debian's chromium (plus one font family so text renders); apt-get as root, else via sudo.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	 else echo "installing chromium needs root or sudo (apt-get install chromium)" >&2; exit 1; fi; \
+	 set -x; $$SUDO apt-get update -qq && \
+	 $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	   chromium fonts-dejavu-core >/dev/null
+	test -x $@
+
+# axe-core pinned by package-lock.json; npm's files carry a 1985 mtime, hence the stamp.
+$(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench

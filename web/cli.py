@@ -170,12 +170,16 @@ def serve(config: Config) -> None:
           f" (public URL {config.node.base_url})", file=sys.stderr)
     # run_app stops accepting on SIGINT/SIGTERM, lets in-flight requests finish within
     # shutdown_timeout, then runs the cleanup contexts (workers stop, database closes).
-    web.run_app(
-        app, host=config.server.host, port=config.server.port, print=None,
-        shutdown_timeout=config.server.shutdown_timeout,
-        access_log=logging.getLogger("aiohttp.access") if config.server.access_log else None,
-        access_log_format='%a "%r" %s %b %Tfs "%{User-Agent}i"',
-    )
+    try:
+        web.run_app(
+            app, host=config.server.host, port=config.server.port, print=None,
+            shutdown_timeout=config.server.shutdown_timeout,
+            access_log=logging.getLogger("aiohttp.access") if config.server.access_log else None,
+            access_log_format='%a "%r" %s %b %Tfs "%{User-Agent}i"',
+        )
+    except OSError as exc:  # address in use, permission denied on a low port…
+        raise CliError(f"cannot listen on {config.server.host}:{config.server.port}: "
+                       f"{exc.strerror or exc}") from None
 
 
 def cmd_demo(args) -> int:

@@ -37,8 +37,8 @@ def problem_response(request: web.Request, status: int, title: str, detail: str,
         body.update(extra or {})
         return web.json_response(body, status=status, content_type="application/problem+json")
     templates = request.app[appkeys.TEMPLATES]
-    return templates.render(request, "error.html", {"status": status, "title": title,
-                                                    "detail": detail}, status=status)
+    # People get a translated page; the English detail stays for programs (problem+json).
+    return templates.render(request, "error.html", {"status": status}, status=status)
 
 
 @web.middleware

@@ -80,7 +80,8 @@ async def test_errors_are_html_for_browsers_and_problem_json_for_programs(node):
     async with node.client.get(f"{node.url}/nulle-part", headers={"Accept": "application/json"}) as r:
         problem, problem_type = await r.json(content_type=None), r.content_type
     # Then
-    assert html_type == "text/html" and "404" in html
+    assert html_type == "text/html" and "Erreur 404 · Page introuvable" in html
+    assert "Not Found" not in html
     assert problem_type == "application/problem+json"
     assert problem["status"] == 404 and problem["title"] == "Not Found"
     assert problem["request_id"]

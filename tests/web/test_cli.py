@@ -213,7 +213,10 @@ def test_debate_commands(node_config, run, tmp_path):
 def test_db_migrate_and_backup(node_config, run, tmp_path):
     c = ("--config", node_config)
     status, out, _ = run(*c, "db", "migrate")
-    assert status == 0 and "nothing to apply" in out and "schema version 1" in out
+    from storage.migrate import load_migrations
+
+    assert status == 0 and "nothing to apply" in out
+    assert f"schema version {len(load_migrations())}" in out
     run(*c, "member", "add", "anne")
     target = tmp_path / "backup.sqlite3"
     assert run(*c, "db", "backup", str(target))[0] == 0
@@ -308,4 +311,17 @@ def test_serve_refuses_to_start_when_migrations_cannot_apply(node_config, run):
     # Then it refuses with one clear line
     assert status == 1
     assert "newer than this software" in err and err.count("\n") <= 2
+    assert "Traceback" not in err
+
+
+def test_serve_on_a_port_in_use_fails_in_one_line(node_config, run):
+    # Given a port someone else holds
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        # When
+        status, _, err = run("--config", node_config, "serve", "--port", str(port))
+    # Then
+    assert status == 1 and f"cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err
