@@ -106,8 +106,11 @@ def test_unknown_debate_shows_the_404_page(page, node_server):
     response = page.goto("/debats/ce-debat-n-existe-pas")
     assert response.status == 404
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Erreur 404")
-    expect(page).to_have_title(re.compile(r"^404 · "))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erreur 404 · Page introuvable")
+    expect(page).to_have_title(re.compile(r"^Erreur 404 · Page introuvable · "))
+    # The whole page speaks French: no English status phrase or internal detail leaks in.
+    expect(page.locator("main")).not_to_contain_text("Not Found")
+    expect(page.locator("main")).not_to_contain_text("no debate with slug")
     page.get_by_role("link", name="Retour à l'accueil").click()
     expect(page).to_have_url(node_server.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text(node_server.name)
