@@ -1,13 +1,18 @@
 """Domain events: what happened, by whom, when. Written in the same transaction as the change.
 
 They feed federation (fan-out), and later the transparency log, open data and indicators,
-so each carries everything needed to understand it without reading other tables.
+so each carries everything needed to understand it without reading other tables. Enum values
+are stored as their strings; articles and sources as small dataclasses.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import types
+import typing
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime
 from enum import Enum
+
+from .model import Article, Source
 
 # Who caused an event: "member:<id>", "operator" (the command line) or "schedule" (a date passed).
 By = str
@@ -19,11 +24,24 @@ class Event:
     by: By
 
 
+# --- Members and accounts ------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class MemberAdmitted(Event):
     member_id: int
     username: str
     role: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRegistered(Event):
+    """A person created their own account (open registration, or with an invitation)."""
+
+    member_id: int
+    username: str
+    display_name: str
+    invitation_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +67,49 @@ class ApiTokenIssued(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class InvitationCreated(Event):
+    invitation_id: int
+    expires_at: datetime
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordResetRequested(Event):
+    member_id: int
+    username: str
+    reset_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordReset(Event):
+    member_id: int
+    username: str
+    reset_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChanged(Event):
+    member_id: int
+    username: str
+
+
+# --- Debates -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
 class DebateCreated(Event):
     debate_id: int
     slug: str
     title: str
+    # Added with issue 3; defaults keep older stored payloads readable.
+    description: str = ""
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    support_threshold: int | None = None
+    answer_delay_days: int = 60
+    has_public_votes: bool = False
+    threshold_classes: tuple[str, ...] = ("local_member", "verified_resident")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,35 +120,361 @@ class DebateStatusChanged(Event):
     new_status: str
 
 
+@dataclass(frozen=True, slots=True)
+class DebateSettingsChanged(Event):
+    debate_id: int
+    slug: str
+    support_threshold: int | None
+    answer_delay_days: int
+    has_public_votes: bool
+    threshold_classes: tuple[str, ...]  # sorted
+
+
+@dataclass(frozen=True, slots=True)
+class DebateRoleAssigned(Event):
+    debate_id: int
+    slug: str
+    member_id: int
+    username: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class DebateRoleRemoved(Event):
+    debate_id: int
+    slug: str
+    member_id: int
+    username: str
+    role: str
+
+
+# --- Proposals -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalSubmitted(Event):
+    proposal_id: int
+    debate_id: int
+    debate_slug: str
+    author_participant_id: int
+    author_member_id: int | None
+    version: int
+    title: str
+    body: str
+    articles: tuple[Article, ...]
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalEdited(Event):
+    """An author saved a new version; the event carries the version's whole content."""
+
+    proposal_id: int
+    debate_id: int
+    editor_participant_id: int
+    version: int
+    title: str
+    body: str
+    articles: tuple[Article, ...]
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalStatusChanged(Event):
+    proposal_id: int
+    debate_id: int
+    old_status: str
+    new_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class CoauthorAdded(Event):
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoauthorRemoved(Event):
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupportThresholdReached(Event):
+    """A proposal's support reached its debate's threshold: the answer deadline starts."""
+
+    proposal_id: int
+    debate_id: int
+    threshold: int
+    support: int
+    counted_classes: tuple[str, ...]
+    answer_due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalAnswered(Event):
+    """A representative's answer (revision 1) or a later correction of it (revision > 1)."""
+
+    proposal_id: int
+    debate_id: int
+    revision: int
+    kind: str
+    previous_kind: str | None  # None for the first answer
+    text: str
+    member_id: int
+    username: str
+    mandate: str
+    answer_due_at: datetime | None
+    is_late: bool  # given after answer_due_at
+
+
+# --- Arguments -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentPosted(Event):
+    argument_id: int
+    proposal_id: int
+    debate_id: int
+    author_participant_id: int
+    author_member_id: int | None
+    stance: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentEdited(Event):
+    argument_id: int
+    proposal_id: int
+    debate_id: int
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentWithdrawn(Event):
+    argument_id: int
+    proposal_id: int
+    debate_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentMarkedUseful(Event):
+    argument_id: int
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentUsefulMarkRemoved(Event):
+    argument_id: int
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+
+
+# --- Amendments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentProposed(Event):
+    amendment_id: int
+    proposal_id: int
+    debate_id: int
+    author_participant_id: int
+    author_member_id: int | None
+    article_number: int | None  # None: the body
+    base_version: int
+    original_text: str
+    text: str
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentIntegrated(Event):
+    amendment_id: int
+    proposal_id: int
+    debate_id: int
+    article_number: int | None
+    text: str
+    new_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentRejected(Event):
+    amendment_id: int
+    proposal_id: int
+    debate_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentWithdrawn(Event):
+    amendment_id: int
+    proposal_id: int
+    debate_id: int
+
+
+# --- Votes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VoteCast(Event):
+    """A new vote, or a changed one (previous_choice set). Re-casting the same choice is silent."""
+
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+    participant_class: str
+    choice: str
+    previous_choice: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoteWithdrawn(Event):
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+    participant_class: str
+    previous_choice: str
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentVoteCast(Event):
+    amendment_id: int
+    proposal_id: int
+    debate_id: int
+    participant_id: int
+    member_id: int | None
+    participant_class: str
+    choice: str
+    previous_choice: str | None
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContentHidden(Event):
+    action_id: int
+    debate_id: int
+    proposal_id: int
+    target_kind: str
+    target_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentUnhidden(Event):
+    action_id: int
+    debate_id: int
+    proposal_id: int
+    target_kind: str
+    target_id: int
+    reason: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
         MemberAdmitted,
+        MemberRegistered,
         MemberRoleChanged,
         ResidentVerified,
         ApiTokenIssued,
+        InvitationCreated,
+        PasswordResetRequested,
+        PasswordReset,
+        PasswordChanged,
         DebateCreated,
         DebateStatusChanged,
+        DebateSettingsChanged,
+        DebateRoleAssigned,
+        DebateRoleRemoved,
+        ProposalSubmitted,
+        ProposalEdited,
+        ProposalStatusChanged,
+        CoauthorAdded,
+        CoauthorRemoved,
+        SupportThresholdReached,
+        ProposalAnswered,
+        ArgumentPosted,
+        ArgumentEdited,
+        ArgumentWithdrawn,
+        ArgumentMarkedUseful,
+        ArgumentUsefulMarkRemoved,
+        AmendmentProposed,
+        AmendmentIntegrated,
+        AmendmentRejected,
+        AmendmentWithdrawn,
+        VoteCast,
+        VoteWithdrawn,
+        AmendmentVoteCast,
+        ContentHidden,
+        ContentUnhidden,
     )
 }
+
+# Account events concern one person's credentials: keep them out of federation, the
+# transparency log and open data (they carry no secret, but nobody else needs them).
+PRIVATE_EVENT_TYPES = frozenset(
+    {
+        "ApiTokenIssued", "InvitationCreated", "PasswordResetRequested", "PasswordReset",
+        "PasswordChanged",
+    }
+)
 
 
 def event_payload(event: Event) -> dict:
     """A JSON-ready dict of the event's fields (datetimes as ISO 8601)."""
-    out = {}
-    for key, value in asdict(event).items():
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        elif isinstance(value, Enum):
-            value = value.value
-        out[key] = value
-    return out
+    return {key: _plain(value) for key, value in asdict(event).items()}
+
+
+def _plain(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def event_from_payload(type_name: str, payload: dict) -> Event:
     cls = EVENT_TYPES[type_name]
-    values = dict(payload)
-    for f in fields(cls):
-        if f.name.endswith("_at") and isinstance(values.get(f.name), str):
-            values[f.name] = datetime.fromisoformat(values[f.name])
+    hints = typing.get_type_hints(cls)
+    values = {
+        f.name: _revive(hints[f.name], payload[f.name]) for f in fields(cls) if f.name in payload
+    }
     return cls(**values)
+
+
+def _revive(hint, value):
+    """Turn a JSON value back into the type the field declares (datetimes, tuples, dataclasses)."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [h for h in typing.get_args(hint) if h is not type(None)]
+        return _revive(options[0], value) if len(options) == 1 else value
+    if origin is tuple:
+        (item_hint, *_rest) = typing.get_args(hint)
+        return tuple(_revive(item_hint, v) for v in value)
+    if hint is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if isinstance(hint, type) and is_dataclass(hint) and isinstance(value, dict):
+        inner = typing.get_type_hints(hint)
+        return hint(**{k: _revive(inner[k], v) for k, v in value.items()})
+    return value

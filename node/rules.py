@@ -2,10 +2,45 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+from urllib.parse import urlsplit
 
-from .errors import Forbidden, Invalid
-from .model import Actor, Debate, DebateStatus, Member, Operator, Role
+from .errors import Conflict, Forbidden, Invalid
+from .model import (
+    Actor,
+    Amendment,
+    AmendmentDraft,
+    AmendmentStatus,
+    Argument,
+    Article,
+    Debate,
+    DebateRole,
+    DebateSettings,
+    DebateStatus,
+    Invitation,
+    Member,
+    Operator,
+    ParticipantClass,
+    ParticipantKind,
+    ParticipantRef,
+    PasswordReset,
+    Proposal,
+    ProposalDraft,
+    ProposalStatus,
+    ProposalVersion,
+    RegistrationMode,
+    Role,
+    SideBySide,
+    Source,
+    Stance,
+    Tally,
+    VoteChoice,
+)
+
+E = TypeVar("E", bound=StrEnum)
 
 # Usernames and debate slugs share one WebFinger namespace (acct:name@host). Mastodon accepts
 # [a-z0-9_] with inner dots and hyphens for remote handles; we keep to lowercase ASCII.
@@ -123,3 +158,468 @@ def is_due_to_close(debate: Debate, now: datetime) -> bool:
         and debate.closes_at is not None
         and debate.closes_at <= now
     )
+
+
+# =============================================================================================
+# Deliberation (issue 3): accounts, debate settings, proposals, arguments, amendments, votes,
+# answers and moderation. Permission checks are `may_*` booleans (the web also uses them to
+# show or hide a button); state and input checks are `check_*` and raise.
+# =============================================================================================
+
+MAX_PASSWORD_HASH = 512
+MAX_INVITATION_NOTE = 200
+MIN_INVITATION_VALIDITY = timedelta(hours=1)
+MAX_INVITATION_VALIDITY = timedelta(days=90)
+DEFAULT_INVITATION_VALIDITY = timedelta(days=14)
+PASSWORD_RESET_VALIDITY = timedelta(hours=1)
+
+MAX_SUPPORT_THRESHOLD = 1_000_000
+MIN_ANSWER_DELAY_DAYS, MAX_ANSWER_DELAY_DAYS = 1, 365
+
+MAX_PROPOSAL_BODY = 20_000
+MAX_ARTICLES = 100
+MAX_ARTICLE_NUMBER = 9_999
+MAX_ARTICLE_TITLE = 200
+MAX_ARTICLE_TEXT = 10_000
+# Every version stores a full copy: cap a proposal's whole text (body and articles) too.
+MAX_PROPOSAL_TOTAL = 100_000
+MAX_SOURCES = 20
+MAX_SOURCE_TITLE = 200
+MAX_URL = 2_000
+MAX_COAUTHORS = 10
+MAX_ARGUMENT = 5_000
+MIN_RATIONALE, MAX_RATIONALE = 3, 5_000
+MIN_ANSWER, MAX_ANSWER = 10, 20_000
+MIN_REASON, MAX_REASON = 3, 1_000
+MAX_PAGE_SIZE = 100
+
+PROPOSAL_TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
+    ProposalStatus.SUBMITTED: frozenset({ProposalStatus.IN_DISCUSSION, ProposalStatus.ANSWERED}),
+    ProposalStatus.IN_DISCUSSION: frozenset({ProposalStatus.ANSWERED}),
+    # The answer ends the loop; a correction is a new answer revision, not a new status.
+    ProposalStatus.ANSWERED: frozenset(),
+}
+EDITABLE_PROPOSAL_STATUSES = frozenset({ProposalStatus.SUBMITTED, ProposalStatus.IN_DISCUSSION})
+
+
+# --- Accounts --------------------------------------------------------------------------------
+
+
+def check_password_hash(password_hash: str) -> str:
+    """The hash is computed by the caller (argon2 in web/); node only bounds it."""
+    if (
+        not password_hash
+        or len(password_hash) > MAX_PASSWORD_HASH
+        or password_hash.strip() != password_hash
+    ):
+        raise Invalid("the password hash is missing or malformed", field="password")
+    return password_hash
+
+
+def check_registration(mode: RegistrationMode, invitation_code: str | None) -> None:
+    if mode is RegistrationMode.INVITATION and not invitation_code:
+        raise Forbidden("registration on this node is by invitation only")
+
+
+def check_invitation_usable(invitation: Invitation | None, now: datetime) -> Invitation:
+    if invitation is None:
+        raise Invalid("this invitation code is not valid", field="invitation_code")
+    if invitation.used_at is not None:
+        raise Invalid("this invitation code has already been used", field="invitation_code")
+    if invitation.expires_at <= now:
+        raise Invalid("this invitation code has expired", field="invitation_code")
+    return invitation
+
+
+def check_invitation_validity(valid_for: timedelta) -> timedelta:
+    if not MIN_INVITATION_VALIDITY <= valid_for <= MAX_INVITATION_VALIDITY:
+        raise Invalid("an invitation is valid between one hour and 90 days", field="valid_for")
+    return valid_for
+
+
+def check_reset_usable(reset: PasswordReset | None, now: datetime) -> PasswordReset:
+    # One message for every failure: a stranger learns nothing about which tokens existed.
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise Invalid("this password reset link is not valid or has expired", field="token")
+    return reset
+
+
+def may_invite(actor: Actor) -> bool:
+    return _has_role(actor, Role.ADMIN)
+
+
+def may_reset_passwords(actor: Actor) -> bool:
+    """Resets are handed out of band (the CLI prints the link): operator and admins only."""
+    return _has_role(actor, Role.ADMIN)
+
+
+# --- Debate settings and roles ---------------------------------------------------------------
+
+
+def check_debate_settings(settings: DebateSettings) -> DebateSettings:
+    threshold = settings.support_threshold
+    if threshold is not None and not (
+        isinstance(threshold, int) and 1 <= threshold <= MAX_SUPPORT_THRESHOLD
+    ):
+        raise Invalid(
+            f"the support threshold is a whole number from 1 to {MAX_SUPPORT_THRESHOLD}",
+            field="support_threshold",
+        )
+    delay = settings.answer_delay_days
+    if not (isinstance(delay, int) and MIN_ANSWER_DELAY_DAYS <= delay <= MAX_ANSWER_DELAY_DAYS):
+        raise Invalid(
+            f"the answer delay is {MIN_ANSWER_DELAY_DAYS} to {MAX_ANSWER_DELAY_DAYS} days",
+            field="answer_delay_days",
+        )
+    try:
+        classes = frozenset(ParticipantClass(c) for c in settings.threshold_classes)
+    except ValueError:
+        raise Invalid("unknown participant class", field="threshold_classes") from None
+    if not classes:
+        raise Invalid("count at least one class of participants", field="threshold_classes")
+    return DebateSettings(threshold, delay, bool(settings.has_public_votes), classes)
+
+
+def check_debate_role_holder(member: Member, role: DebateRole) -> None:
+    if role is DebateRole.REPRESENTATIVE and member.role is not Role.REPRESENTATIVE:
+        raise Invalid(
+            f"{member.username!r} is not a representative: give them that role first",
+            field="username",
+        )
+
+
+def check_settings_changeable(debate: Debate) -> None:
+    if debate.status is DebateStatus.CONCLUDED:
+        raise Conflict(f"debate {debate.slug!r} is concluded: its settings are final")
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def may_take_part(actor: Actor) -> bool:
+    """Only participants propose, argue, amend and vote; the operator acts as a member for that."""
+    return isinstance(actor, Member)
+
+
+def may_moderate(actor: Actor, debate_roles: frozenset[DebateRole]) -> bool:
+    return _has_role(actor, Role.ADMIN, Role.MODERATOR) or DebateRole.MODERATOR in debate_roles
+
+
+def may_steer_debate(actor: Actor, debate_roles: frozenset[DebateRole]) -> bool:
+    """Moderators and representatives in charge move proposals into discussion."""
+    return _has_role(actor, Role.ADMIN, Role.MODERATOR) or bool(debate_roles)
+
+
+def may_answer(
+    actor: Actor, debate_roles: frozenset[DebateRole], has_representatives_in_charge: bool
+) -> bool:
+    """Only representatives answer: those in charge of the debate when it names some, any
+    representative of the territory otherwise. Neither admins nor the operator answer."""
+    if not isinstance(actor, Member) or actor.role is not Role.REPRESENTATIVE:
+        return False
+    return DebateRole.REPRESENTATIVE in debate_roles or not has_representatives_in_charge
+
+
+def is_author(actor: Actor, authors: Iterable[ParticipantRef]) -> bool:
+    return isinstance(actor, Member) and any(a.member_id == actor.id for a in authors)
+
+
+def may_edit_proposal(actor: Actor, authors: Iterable[ParticipantRef]) -> bool:
+    """The lead author and co-authors edit."""
+    return is_author(actor, authors)
+
+
+def may_manage_coauthors(actor: Actor, proposal: Proposal) -> bool:
+    return isinstance(actor, Member) and proposal.author.member_id == actor.id
+
+
+def may_remove_coauthor(actor: Actor, proposal: Proposal, coauthor_member_id: int) -> bool:
+    """The lead author removes a co-author; a co-author may also leave."""
+    return may_manage_coauthors(actor, proposal) or (
+        isinstance(actor, Member) and actor.id == coauthor_member_id
+    )
+
+
+def may_decide_amendment(
+    actor: Actor, authors: Iterable[ParticipantRef], may_answer_proposal: bool
+) -> bool:
+    """An author of the proposal or a representative who may answer it integrates or rejects."""
+    return is_author(actor, authors) or may_answer_proposal
+
+
+def may_change_own(actor: Actor, author: ParticipantRef) -> bool:
+    """Arguments and amendments are edited or withdrawn by their author only."""
+    return isinstance(actor, Member) and author.member_id == actor.id
+
+
+def may_mark_useful(actor: Actor, argument: Argument) -> bool:
+    return isinstance(actor, Member) and argument.author.member_id != actor.id
+
+
+def may_see_hidden(actor: Actor | None, debate_roles: frozenset[DebateRole]) -> bool:
+    return actor is not None and may_moderate(actor, debate_roles)
+
+
+# --- States ----------------------------------------------------------------------------------
+
+
+def check_debate_open(debate: Debate) -> None:
+    """Nothing changes in a debate that is not open (answers and moderation excepted)."""
+    if debate.status is DebateStatus.OPEN:
+        return
+    if debate.status is DebateStatus.DRAFT:
+        raise Conflict(f"debate {debate.slug!r} is not open yet")
+    raise Conflict(f"debate {debate.slug!r} is {debate.status.value}: nothing can change any more")
+
+
+def check_proposal_editable(proposal: Proposal) -> None:
+    if proposal.status not in EDITABLE_PROPOSAL_STATUSES:
+        raise Conflict("this proposal has been answered: it can no longer change")
+
+
+def check_visible(hidden_at: datetime | None, what: str) -> None:
+    if hidden_at is not None:
+        raise Conflict(f"this {what} was hidden by a moderator")
+
+
+def check_proposal_transition(proposal: Proposal, target: ProposalStatus) -> None:
+    if target not in PROPOSAL_TRANSITIONS[proposal.status]:
+        raise Invalid(
+            f"the proposal is {proposal.status.value}: it cannot become {target.value}",
+            field="status",
+        )
+
+
+def check_answerable(debate: Debate, proposal: Proposal) -> None:
+    """Answers come during the debate or after it closes (even after its conclusion)."""
+    if debate.status is DebateStatus.DRAFT:
+        raise Conflict(f"debate {debate.slug!r} is not open yet")
+    check_visible(proposal.hidden_at, "proposal")
+
+
+def check_amendment_pending(amendment: Amendment) -> None:
+    if amendment.status is not AmendmentStatus.PROPOSED:
+        raise Conflict(f"this amendment is already {amendment.status.value}")
+
+
+def check_argument_listed(argument: Argument) -> None:
+    if argument.withdrawn_at is not None:
+        raise Conflict("this argument was withdrawn by its author")
+    check_visible(argument.hidden_at, "argument")
+
+
+# --- Input -----------------------------------------------------------------------------------
+
+
+def check_url(url: str, *, field: str = "url") -> str:
+    """An absolute http(s) URL with a host, no credentials, no spaces or control characters."""
+    url = url.strip()
+    if not url or len(url) > MAX_URL:
+        raise Invalid(f"a link has 1 to {MAX_URL} characters", field=field)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise Invalid("a link cannot contain spaces or control characters", field=field)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise Invalid("this link is not a valid URL", field=field) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("a link must start with http:// or https:// and name a host", field=field)
+    if parts.username is not None or parts.password is not None:
+        raise Invalid("a link cannot carry a user name or password", field=field)
+    return url
+
+
+def check_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
+    articles = tuple(articles)
+    if len(articles) > MAX_ARTICLES:
+        raise Invalid(f"a proposal has at most {MAX_ARTICLES} articles", field="articles")
+    seen: set[int] = set()
+    checked = []
+    for article in articles:
+        number = article.number
+        if not isinstance(number, int) or isinstance(number, bool) or not (
+            1 <= number <= MAX_ARTICLE_NUMBER
+        ):
+            raise Invalid(
+                f"article numbers go from 1 to {MAX_ARTICLE_NUMBER}", field="articles"
+            )
+        if number in seen:
+            raise Invalid(f"article {number} appears twice", field="articles")
+        seen.add(number)
+        title = check_text(article.title, field="article_title", min_len=0,
+                           max_len=MAX_ARTICLE_TITLE)
+        text = check_text(article.text, field="article_text", min_len=1, max_len=MAX_ARTICLE_TEXT)
+        checked.append(Article(number, title, text))
+    return tuple(sorted(checked, key=lambda a: a.number))
+
+
+def check_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
+    sources = tuple(sources)
+    if len(sources) > MAX_SOURCES:
+        raise Invalid(f"a proposal has at most {MAX_SOURCES} sources", field="sources")
+    checked, urls = [], set()
+    for source in sources:
+        url = check_url(source.url, field="sources")
+        if url in urls:
+            raise Invalid("the same source is listed twice", field="sources")
+        urls.add(url)
+        title = check_text(source.title, field="source_title", min_len=0,
+                           max_len=MAX_SOURCE_TITLE)
+        checked.append(Source(url, title))
+    return tuple(checked)
+
+
+def check_proposal_draft(draft: ProposalDraft) -> ProposalDraft:
+    title = check_text(draft.title, field="title", min_len=MIN_TITLE, max_len=MAX_TITLE)
+    body = check_text(draft.body, field="body", min_len=1, max_len=MAX_PROPOSAL_BODY)
+    articles = check_articles(draft.articles)
+    sources = check_sources(draft.sources)
+    if len(body) + sum(len(a.text) for a in articles) > MAX_PROPOSAL_TOTAL:
+        raise Invalid(
+            f"a proposal's body and articles hold at most {MAX_PROPOSAL_TOTAL} characters",
+            field="articles",
+        )
+    return ProposalDraft(title, body, articles, sources)
+
+
+def check_argument_body(body: str) -> str:
+    return check_text(body, field="body", min_len=1, max_len=MAX_ARGUMENT)
+
+
+def check_answer_text(text: str) -> str:
+    return check_text(text, field="text", min_len=MIN_ANSWER, max_len=MAX_ANSWER)
+
+
+def check_reason(reason: str) -> str:
+    return check_text(reason, field="reason", min_len=MIN_REASON, max_len=MAX_REASON)
+
+
+def amendment_target_text(version: ProposalVersion, article_number: int | None) -> str:
+    """The text an amendment replaces: the body, or one article's text."""
+    if article_number is None:
+        return version.body
+    article = version.article(article_number)
+    if article is None:
+        raise Invalid(f"the proposal has no article {article_number}", field="article_number")
+    return article.text
+
+
+def check_amendment_draft(draft: AmendmentDraft, version: ProposalVersion) -> AmendmentDraft:
+    original = amendment_target_text(version, draft.article_number)
+    limit = MAX_PROPOSAL_BODY if draft.article_number is None else MAX_ARTICLE_TEXT
+    text = check_text(draft.text, field="text", min_len=1, max_len=limit)
+    if text == original:
+        raise Invalid("the amendment does not change the text", field="text")
+    rationale = check_text(draft.rationale, field="rationale", min_len=MIN_RATIONALE,
+                           max_len=MAX_RATIONALE)
+    return AmendmentDraft(text, rationale, draft.article_number)
+
+
+def apply_amendment(
+    version: ProposalVersion, amendment: Amendment
+) -> tuple[str, tuple[Article, ...]]:
+    """The body and articles of the version that integrates `amendment` into `version`.
+
+    Refuses when the target changed since the amendment was written: integrating would
+    silently undo that change, so its author must rewrite it against the current text.
+    """
+    try:
+        current = amendment_target_text(version, amendment.article_number)
+    except Invalid:
+        raise Conflict(f"article {amendment.article_number} no longer exists") from None
+    if current != amendment.original_text:
+        raise Conflict("the text changed since this amendment was written")
+    if amendment.article_number is None:
+        return amendment.text, version.articles
+    articles = tuple(
+        Article(a.number, a.title, amendment.text) if a.number == amendment.article_number else a
+        for a in version.articles
+    )
+    return version.body, articles
+
+
+def check_page_limit(limit: int) -> int:
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise Invalid(f"a page holds 1 to {MAX_PAGE_SIZE} items", field="limit")
+    return limit
+
+
+# --- Tallies, support and the answer deadline ------------------------------------------------
+
+
+def participant_class(kind: ParticipantKind, is_verified_resident: bool) -> ParticipantClass:
+    if kind is ParticipantKind.REMOTE:
+        return ParticipantClass.REMOTE
+    if is_verified_resident:
+        return ParticipantClass.VERIFIED_RESIDENT
+    return ParticipantClass.LOCAL_MEMBER
+
+
+def tally_from_counts(counts: Iterable[tuple[str, str, int]]) -> Tally:
+    """A Tally from (participant class, choice, count) rows: each vote counts once, in the
+    class of its participant (verified resident, other local member, remote)."""
+    return Tally.from_counts(counts)
+
+
+def support_of(tally: Tally, classes: Iterable[ParticipantClass]) -> int:
+    """A proposal's support: its `for` votes from the classes its debate counts."""
+    return sum(tally.of_class(ParticipantClass(c)).for_votes for c in set(classes))
+
+
+def reaches_threshold(settings: DebateSettings, proposal: Proposal, support: int) -> bool:
+    """True only the first time: once reached, the deadline stands even if support drops."""
+    return (
+        settings.support_threshold is not None
+        and proposal.threshold_reached_at is None
+        and proposal.status is not ProposalStatus.ANSWERED
+        and proposal.hidden_at is None
+        and support >= settings.support_threshold
+    )
+
+
+def answer_deadline(reached_at: datetime, settings: DebateSettings) -> datetime:
+    return reached_at + timedelta(days=settings.answer_delay_days)
+
+
+def is_answer_overdue(proposal: Proposal, now: datetime) -> bool:
+    """The deadline has passed and no representative has answered."""
+    return (
+        proposal.answer_due_at is not None
+        and proposal.answered_at is None
+        and now > proposal.answer_due_at
+    )
+
+
+def answer_time_left(proposal: Proposal, now: datetime) -> timedelta | None:
+    """For a countdown: None without a pending deadline, zero once overdue."""
+    if proposal.answer_due_at is None or proposal.answered_at is not None:
+        return None
+    return max(proposal.answer_due_at - now, timedelta(0))
+
+
+# --- Arguments -------------------------------------------------------------------------------
+
+
+def useful_order_key(argument: Argument) -> tuple[int, int]:
+    """Most useful first, then the earliest; the same order the keyset pages use."""
+    return (-argument.useful_count, argument.id)
+
+
+def arrange_side_by_side(arguments: Iterable[Argument]) -> SideBySide:
+    """Listed arguments grouped by stance, each column most useful first."""
+    columns: dict[Stance, list[Argument]] = {s: [] for s in Stance}
+    for argument in arguments:
+        if argument.hidden_at is None and argument.withdrawn_at is None:
+            columns[argument.stance].append(argument)
+    ordered = {s: tuple(sorted(items, key=useful_order_key)) for s, items in columns.items()}
+    return SideBySide(ordered[Stance.FOR], ordered[Stance.AGAINST], ordered[Stance.NEUTRAL])
+
+
+def parse_choice(enum: type[E], value: object, *, field: str) -> E:
+    """An enum member from its value; anything else is invalid input."""
+    try:
+        return enum(value)
+    except ValueError:
+        options = ", ".join(m.value for m in enum)
+        raise Invalid(f"{field} must be one of: {options}", field=field) from None

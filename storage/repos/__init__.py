@@ -3,11 +3,20 @@ from __future__ import annotations
 
 import aiosqlite
 
+from .accounts import InvitationRepo, PasswordRepo, SessionRepo
+from .amendments import AmendmentRepo
+from .answers import AnswerRepo
+from .arguments import ArgumentRepo
+from .debate_settings import DebateRoleRepo, DebateSettingsRepo
 from .debates import DebateRepo
 from .events import EventRepo
 from .keys import KeyRepo
 from .members import MemberRepo
+from .moderation import ModerationRepo
+from .participants import ParticipantRepo
+from .proposals import ProposalRepo
 from .tokens import TokenRepo
+from .votes import VoteRepo
 
 
 class Repos:
@@ -18,6 +27,24 @@ class Repos:
         self.tokens = TokenRepo(conn)
         self.events = EventRepo(conn)
         self.keys = KeyRepo(conn)
+        # Deliberation (issue 3)
+        self.invitations = InvitationRepo(conn)
+        self.passwords = PasswordRepo(conn)
+        self.sessions = SessionRepo(conn)
+        self.participants = ParticipantRepo(conn)
+        self.debate_settings = DebateSettingsRepo(conn)
+        self.debate_roles = DebateRoleRepo(conn)
+        self.proposals = ProposalRepo(conn)
+        self.answers = AnswerRepo(conn)
+        self.arguments = ArgumentRepo(conn)
+        self.amendments = AmendmentRepo(conn)
+        self.votes = VoteRepo(conn)
+        self.moderation = ModerationRepo(conn)
 
 
-__all__ = ["Repos", "DebateRepo", "EventRepo", "KeyRepo", "MemberRepo", "TokenRepo"]
+__all__ = [
+    "Repos", "AmendmentRepo", "AnswerRepo", "ArgumentRepo", "DebateRepo", "DebateRoleRepo",
+    "DebateSettingsRepo", "EventRepo", "InvitationRepo", "KeyRepo", "MemberRepo",
+    "ModerationRepo", "ParticipantRepo", "PasswordRepo", "ProposalRepo", "SessionRepo",
+    "TokenRepo", "VoteRepo",
+]

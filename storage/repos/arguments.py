@@ -1,0 +1,148 @@
+"""Arguments on proposals and their "useful" marks (counted, never stored as a number)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from node.errors import NotFound
+from node.model import Argument, ArgumentOrder, Page, Stance
+
+from . import _keyset
+from ._sql import to_datetime, to_text
+from .participants import ref_columns, ref_from_row, ref_joins
+
+_SELECT = (
+    "SELECT a.id, a.proposal_id, a.stance, a.body, a.created_at, a.edited_at, a.withdrawn_at,"
+    " a.hidden_at, a.ap_id,"
+    " (SELECT count(*) FROM argument_marks mk WHERE mk.argument_id = a.id) AS useful_count,"
+    f" {ref_columns('author')}"
+    f" FROM arguments a {ref_joins('a.author_id')}"
+)
+
+
+def _argument(row) -> Argument:
+    return Argument(
+        id=row["id"],
+        proposal_id=row["proposal_id"],
+        author=ref_from_row(row, "author"),
+        stance=Stance(row["stance"]),
+        body=row["body"],
+        useful_count=row["useful_count"],
+        created_at=to_datetime(row["created_at"]),
+        edited_at=to_datetime(row["edited_at"]),
+        withdrawn_at=to_datetime(row["withdrawn_at"]),
+        hidden_at=to_datetime(row["hidden_at"]),
+        ap_id=row["ap_id"],
+    )
+
+
+class ArgumentRepo:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def find(self, argument_id: int) -> Argument | None:
+        async with self.conn.execute(f"{_SELECT} WHERE a.id = ?", (argument_id,)) as cur:
+            row = await cur.fetchone()
+        return _argument(row) if row else None
+
+    async def get(self, argument_id: int) -> Argument:
+        argument = await self.find(argument_id)
+        if argument is None:
+            raise NotFound(f"no argument with id {argument_id}")
+        return argument
+
+    async def add(
+        self, proposal_id: int, author_id: int, stance: Stance, body: str, at: datetime
+    ) -> Argument:
+        async with self.conn.execute(
+            "INSERT INTO arguments (proposal_id, author_id, stance, body, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (proposal_id, author_id, stance.value, body, to_text(at)),
+        ) as cur:
+            argument_id = (await cur.fetchone())[0]
+        return await self.get(argument_id)
+
+    async def update_body(self, argument_id: int, body: str, at: datetime) -> Argument:
+        await self.conn.execute(
+            "UPDATE arguments SET body = ?, edited_at = ? WHERE id = ?",
+            (body, to_text(at), argument_id),
+        )
+        return await self.get(argument_id)
+
+    async def mark_withdrawn(self, argument_id: int, at: datetime) -> Argument:
+        await self.conn.execute(
+            "UPDATE arguments SET withdrawn_at = ? WHERE id = ?", (to_text(at), argument_id)
+        )
+        return await self.get(argument_id)
+
+    async def set_hidden(self, argument_id: int, hidden_at: datetime | None) -> None:
+        await self.conn.execute(
+            "UPDATE arguments SET hidden_at = ? WHERE id = ?", (to_text(hidden_at), argument_id)
+        )
+
+    async def add_mark(self, argument_id: int, participant_id: int, at: datetime) -> bool:
+        """False when this participant had already marked it."""
+        async with self.conn.execute(
+            "INSERT INTO argument_marks (argument_id, participant_id, created_at)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (argument_id, participant_id, to_text(at)),
+        ) as cur:
+            return cur.rowcount > 0
+
+    async def remove_mark(self, argument_id: int, participant_id: int) -> bool:
+        async with self.conn.execute(
+            "DELETE FROM argument_marks WHERE argument_id = ? AND participant_id = ?",
+            (argument_id, participant_id),
+        ) as cur:
+            return cur.rowcount > 0
+
+    async def has_mark(self, argument_id: int, participant_id: int) -> bool:
+        async with self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM argument_marks WHERE argument_id = ?"
+            " AND participant_id = ?)",
+            (argument_id, participant_id),
+        ) as cur:
+            return bool((await cur.fetchone())[0])
+
+    async def list_page(
+        self, proposal_id: int, *, stance: Stance | None = None,
+        order: ArgumentOrder = ArgumentOrder.MOST_USEFUL, after: str | None = None,
+        limit: int = 20,
+    ) -> Page[Argument]:
+        """Listed arguments (neither hidden nor withdrawn) of a proposal, optionally one stance.
+
+        MOST_USEFUL pages on (useful count descending, id ascending); NEWEST on id descending.
+        """
+        where, args = [
+            "a.proposal_id = ?", "a.hidden_at IS NULL", "a.withdrawn_at IS NULL"
+        ], [proposal_id]
+        if stance is not None:
+            where.append("a.stance = ?")
+            args.append(Stance(stance).value)
+        inner = f"SELECT * FROM ({_SELECT} WHERE {' AND '.join(where)})"
+        if order is ArgumentOrder.MOST_USEFUL:
+            cursor = _keyset.decode(after, 2)
+            keyset, keyset_args = "1", []
+            if cursor:
+                keyset = "(useful_count < ? OR (useful_count = ? AND id > ?))"
+                keyset_args = [cursor[0], cursor[0], cursor[1]]
+            sql = f"{inner} WHERE {keyset} ORDER BY useful_count DESC, id LIMIT ?"
+            key = lambda a: (a.useful_count, a.id)  # noqa: E731
+        else:
+            cursor = _keyset.decode(after, 1)
+            keyset, keyset_args = ("id < ?", [cursor[0]]) if cursor else ("1", [])
+            sql = f"{inner} WHERE {keyset} ORDER BY id DESC LIMIT ?"
+            key = lambda a: (a.id,)  # noqa: E731
+        async with self.conn.execute(sql, (*args, *keyset_args, limit + 1)) as cur:
+            rows = [_argument(r) for r in await cur.fetchall()]
+        return _keyset.page(rows, limit, key)
+
+    async def count_listed(self, proposal_id: int) -> dict[Stance, int]:
+        async with self.conn.execute(
+            "SELECT stance, count(*) FROM arguments WHERE proposal_id = ? AND hidden_at IS NULL"
+            " AND withdrawn_at IS NULL GROUP BY stance",
+            (proposal_id,),
+        ) as cur:
+            counts = {Stance(r[0]): r[1] for r in await cur.fetchall()}
+        return {s: counts.get(s, 0) for s in Stance}
