@@ -1,12 +1,16 @@
 """Actor key pairs: RSA-2048 for HTTP signatures, Ed25519 (Multikey) for FEP-8b32 proofs."""
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from storage.repos.keys import ActorKeys
+from node.ports import Clock
+from storage.db import Database
+from storage.repos.keys import ActorKeys, KeyRepo
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ED25519_MULTICODEC = b"\xed\x01"  # multicodec prefix of an Ed25519 public key
@@ -59,3 +63,39 @@ def check_actor_keys(keys: ActorKeys) -> None:
         raise ValueError("the RSA public key does not match its private key")
     if ed25519_multibase(ed_key.public_key()) != keys.ed25519_public_multibase:
         raise ValueError("the Ed25519 public key does not match its private key")
+
+
+NODE_OWNER = "node"  # the Application actor's keys, created at start-up by web/app.py
+_KEY_CACHE_SIZE = 1024  # key sets are ~5 KiB; a territory has far fewer actors signing at once
+
+
+class KeyStore:
+    """Each local actor's key pairs, created on first need and kept in a small LRU cache."""
+
+    def __init__(self, database: Database, clock: Clock):
+        self.database = database
+        self.clock = clock
+        self._cache: OrderedDict[str, ActorKeys] = OrderedDict()
+
+    async def get(self, owner: str) -> ActorKeys:
+        keys = self._cache.get(owner)
+        if keys is None:
+            keys = await KeyRepo(self.database.read().conn).find(owner)
+            if keys is None:
+                keys = await self._create(owner)
+        self._cache[owner] = keys
+        self._cache.move_to_end(owner)
+        while len(self._cache) > _KEY_CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return keys
+
+    async def _create(self, owner: str) -> ActorKeys:
+        # RSA generation takes tens of milliseconds: keep it off the event loop.
+        fresh = await asyncio.to_thread(generate_actor_keys, owner, self.clock.now())
+        async with self.database.transaction() as tx:
+            repo = KeyRepo(tx.conn)
+            existing = await repo.find(owner)  # another request may have won the race
+            if existing is not None:
+                return existing
+            await repo.add(fresh)
+        return fresh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -294,6 +295,9 @@ def _load_public_key(pem: str) -> PublicKey:
     return key
 
 
+# Loading an RSA private key validates it (~0.1 s with cryptography 50): sign-per-attempt
+# would spend most of its time here. Keys are immutable text, so memoize the parsed object.
+@functools.lru_cache(maxsize=1024)
 def _load_private_key(pem: str) -> PrivateKey:
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey):

@@ -37,3 +37,22 @@ class FrozenClock:
 
     def advance(self, **kwargs) -> None:
         self.current += timedelta(**kwargs)
+
+
+async def settle(*nodes, timeout: float = 5.0) -> int:
+    """Run every node's workers once (federation dispatch, delivery, NodeInfo; the domain
+    workers), again and again until a full pass does no work; returns the work done."""
+    import asyncio
+
+    from web import appkeys
+
+    total = 0
+    async with asyncio.timeout(timeout):
+        while True:
+            done = 0
+            for node in nodes:
+                done += await node.app[appkeys.FEDERATION].run_once()
+                done += await node.app[appkeys.WORKERS].run_once()
+            total += done
+            if not done:
+                return total

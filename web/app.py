@@ -9,6 +9,7 @@ import sqlite3
 import aiohttp
 from aiohttp import web
 
+from federation.context import Federation
 from federation.keys import generate_actor_keys
 from node.clock import SystemClock
 from node.ports import Clock
@@ -64,6 +65,7 @@ def create_app(
     app[appkeys.TEMPLATES] = Templates()
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_http_client_ctx(http_client))
+    app.cleanup_ctx.append(_federation_ctx)
     app.cleanup_ctx.append(_workers_ctx)
     setup_routes(app)
     return app
@@ -93,6 +95,24 @@ def _http_client_ctx(injected: aiohttp.ClientSession | None):
             await client.close()
 
     return ctx
+
+
+async def _federation_ctx(app: web.Application):
+    config = app[appkeys.CONFIG]
+    federation = Federation(
+        settings=config.federation, base_url=config.node.base_url, node_name=config.node.name,
+        registration_open=config.node.registration == "open", database=app[appkeys.DATABASE],
+        clock=app[appkeys.CLOCK], session=app[appkeys.HTTP_CLIENT],
+    )
+    app[appkeys.FEDERATION] = federation
+    # Inbox dispatch, delivery and NodeInfo discovery; tests drive them with run_once().
+    task = (asyncio.create_task(federation.run_forever(config.workers.poll_seconds))
+            if config.workers.autostart else None)
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _workers_ctx(app: web.Application):

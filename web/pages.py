@@ -1,6 +1,8 @@
 """HTML pages: parse the request, read through the repositories, render a template."""
 from __future__ import annotations
 
+import html
+
 from aiohttp import web
 
 from node.errors import NotFound
@@ -30,6 +32,21 @@ async def debate(request: web.Request) -> web.Response:
     if found is None or found.status is DebateStatus.DRAFT:
         raise NotFound(f"no debate with slug {request.match_info['slug']!r}")
     return request.app[appkeys.TEMPLATES].render(request, "debate.html", {"debate": found})
+
+
+async def member(request: web.Request) -> web.Response:
+    # Minimal until the member page exists: the same URL is the member's Person actor id.
+    repos = request.app[appkeys.DATABASE].read()
+    found = await repos.members.find_by_username(request.match_info["username"])
+    if found is None:
+        raise NotFound(f"no member named {request.match_info['username']!r}")
+    name = html.escape(found.display_name)
+    return web.Response(
+        text=f"<!doctype html><html lang=\"{request.app[appkeys.CONFIG].node.default_language}\">"
+             f"<head><meta charset=\"utf-8\"><title>{name}</title></head>"
+             f"<body><h1>{name}</h1><p>@{html.escape(found.username)}</p></body></html>",
+        content_type="text/html",
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -5,17 +5,23 @@ from importlib import resources
 
 from aiohttp import web
 
-from . import pages
+from federation.routes import FederationRoutes
+
+from . import appkeys, pages
 
 STATIC_DIR = resources.files("web") / "static"
 
 
 def setup_routes(app: web.Application) -> None:
+    # Debate and member pages answer AS2 JSON to federation clients (content negotiation).
+    federation = FederationRoutes(appkeys.FEDERATION)
     app.router.add_routes(
         [
             web.get("/", pages.home, name="home"),
-            web.get("/debats/{slug}", pages.debate, name="debate"),
+            web.get("/debats/{slug}", federation.debate(pages.debate), name="debate"),
+            web.get("/membres/{username}", federation.member(pages.member), name="member"),
             web.get("/healthz", pages.healthz, name="healthz"),
             web.static("/static", str(STATIC_DIR), name="static", append_version=False),
+            *federation.table(),
         ]
     )

@@ -1,0 +1,111 @@
+"""The federation side of one node: its settings and collaborators, built by web/app.py.
+No globals: two nodes in one process each have their own `Federation`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import datetime
+from importlib import metadata
+from typing import Protocol
+
+import aiohttp
+
+from node.ports import Clock
+from storage.db import Database
+
+from . import delivery, dispatch
+from .actors import RemoteActors, SignatureSchemes
+from .fetch import Fetcher, HostLimiter, Identity, sign_headers
+from .keys import NODE_OWNER, KeyStore
+from .local_actors import LocalActors
+from .uris import Uris
+from .webfinger import JrdCache
+
+log = logging.getLogger(__name__)
+
+SOFTWARE_NAME = "thc-node"
+
+
+def software_version() -> str:
+    try:
+        return metadata.version(SOFTWARE_NAME)
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+class Settings(Protocol):
+    """What federation reads of the `[federation]` settings (web.config.FederationSettings)."""
+
+    allow_private_addresses: bool
+    blocked_domains: tuple[str, ...]
+    authorized_fetch: bool
+    manual_node_follow_approval: bool
+    delivery_concurrency: int
+    delivery_per_host: int
+    retry_base_seconds: float
+    retry_factor: float
+    retry_max_delay_seconds: float
+    retry_max_attempts: int
+    retry_give_up_after_hours: float
+    max_inbox_bytes: int
+    max_fetch_bytes: int
+    max_redirects: int
+    fetch_timeout_seconds: float
+    signature_window_seconds: int
+
+
+class Federation:
+    def __init__(self, *, settings: Settings, base_url: str, node_name: str,
+                 registration_open: bool, database: Database, clock: Clock,
+                 session: aiohttp.ClientSession, rng: random.Random | None = None):
+        self.settings = settings
+        self.node_name = node_name
+        self.registration_open = registration_open
+        self.db = database
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.uris = Uris(base_url)
+        self.keys = KeyStore(database, clock)
+        self.schemes = SignatureSchemes(self)
+        self.node_identity = Identity(NODE_OWNER, self.uris.main_key_id(self.uris.node_actor_uri()))
+        self.fetcher = Fetcher(
+            session, settings,
+            user_agent=f"{SOFTWARE_NAME}/{software_version()} (+{self.uris.home_uri()})",
+            # A node published over plain http is a development node: its peers are too.
+            allow_http=self.uris.origin[0] == "http",
+            signer=self._sign, scheme_for=self.schemes.get, remember_scheme=self.schemes.remember,
+        )
+        self.remote = RemoteActors(self)
+        self.local = LocalActors(self)
+        self.delivery_limiter = HostLimiter(settings.delivery_per_host)
+        self.jrd_cache = JrdCache()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def _sign(self, method: str, url: str, headers: dict[str, str], body: bytes | None,
+                    identity: Identity, scheme: str) -> dict[str, str]:
+        keys = await self.keys.get(identity.owner)
+        return sign_headers(method, url, headers, body, key_id=identity.key_id,
+                            private_key_pem=keys.rsa_private_pem, scheme=scheme, now=self.now())
+
+    async def run_once(self) -> int:
+        """One pass of every federation worker; returns how many units of work were done."""
+        done = await dispatch.run_once(self)
+        done += await delivery.run_once(self)
+        done += await self.remote.refresh_software()
+        return done
+
+    async def run_forever(self, poll_seconds: float) -> None:
+        while True:
+            try:
+                done = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Loop boundary: each row already carries its own error; this is the rest.
+                log.exception("federation worker pass failed")
+                done = 0
+            if not done:
+                await asyncio.sleep(poll_seconds)

@@ -1,0 +1,92 @@
+"""Inbox worker: claim recorded activities, parse them, route through a table, record the
+outcome. A poisonous activity ends `rejected` or `failed` with its error; it never blocks."""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+from node.errors import DomainError
+from storage.repos.inbox import InboxMessage, InboxRepo
+
+from . import handlers, retry, vocab
+from .fetch import FetchError
+from .handlers import Ignored, Work
+
+if TYPE_CHECKING:
+    from .context import Federation
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+LEASE = timedelta(minutes=5)  # far above one activity's work; a crash frees the row after it
+
+
+Handler = Callable[[Work, vocab.InboundActivity], Awaitable[None]]
+
+# (activity type, object type) → handler. The object type is None when only an id was sent:
+# the handler then resolves it among the activities it knows (Mitra's Accept sends the id).
+ROUTES: dict[tuple[str, str | None], Handler] = {
+    ("Follow", "Actor"): handlers.receive_follow,
+    ("Accept", "Follow"): handlers.receive_accept_follow,
+    ("Accept", None): handlers.receive_accept_follow,
+    ("Reject", "Follow"): handlers.receive_reject_follow,
+    ("Reject", None): handlers.receive_reject_follow,
+    ("Undo", "Follow"): handlers.receive_undo_follow,
+    ("Undo", None): handlers.receive_undo_follow,
+}
+
+
+async def run_once(fed: Federation, limit: int = BATCH) -> int:
+    now = fed.now()
+    async with fed.db.transaction() as tx:
+        messages = await InboxRepo(tx.conn).claim_due(now, now + LEASE, limit)
+    for message in messages:
+        await process(fed, message)
+    return len(messages)
+
+
+async def process(fed: Federation, message: InboxMessage) -> None:
+    work = Work(fed, message)
+    try:
+        activity = vocab.from_ap_activity(vocab.parse_json(message.body))
+        handler = ROUTES.get(activity.dispatch_key)
+        if handler is None:
+            kind, object_type = activity.dispatch_key
+            raise Ignored(f"no handler for {kind}({object_type or 'reference'})")
+        await handler(work, activity)
+        if not work.committed:
+            await _finish(fed, message, "processed", None)
+    except vocab.MalformedActivity as exc:
+        await _finish(fed, message, "rejected", exc.reason)
+    except Ignored as exc:
+        await _finish(fed, message, "ignored", str(exc))
+    except DomainError as exc:
+        await _finish(fed, message, "rejected", str(exc) or type(exc).__name__)
+    except FetchError as exc:
+        if exc.permanent:
+            await _finish(fed, message, "failed", exc.reason)
+        else:
+            await _retry(fed, message, exc.reason)
+    except Exception as exc:
+        # Loop boundary: an unexpected error is retried with backoff, then `failed`.
+        log.exception("activity %s from %s failed", message.activity_id, message.actor)
+        await _retry(fed, message, f"internal error: {type(exc).__name__}")
+
+
+async def _finish(fed: Federation, message: InboxMessage, state: str, error: str | None) -> None:
+    async with fed.db.transaction() as tx:
+        await InboxRepo(tx.conn).finish(message.id, state, fed.now(), error)
+
+
+async def _retry(fed: Federation, message: InboxMessage, error: str) -> None:
+    now = fed.now()
+    delay = retry.next_delay(message.attempts, fed.settings, fed.rng,
+                             elapsed=now - message.received_at)
+    async with fed.db.transaction() as tx:
+        repo = InboxRepo(tx.conn)
+        if delay is None:
+            await repo.finish(message.id, "failed", now,
+                              f"gave up after {message.attempts} attempts: {error}")
+        else:
+            await repo.reschedule(message.id, now + delay, error)

@@ -1,0 +1,88 @@
+"""Follow relations started or answered by our side: follow / unfollow a remote actor, and
+approve or reject a pending follower (manual node-to-node approval)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from node.errors import Conflict, Invalid, NotFound
+from storage.repos.follows import FollowRepo, Following
+from storage.repos.remote import RemoteActor
+
+from . import outbox, vocab
+from .local_actors import LocalActor
+
+if TYPE_CHECKING:
+    from .context import Federation
+
+
+async def follow(fed: Federation, local: LocalActor, target_uri: str) -> Following:
+    """Follow a remote actor: record it pending and queue a signed Follow to its inbox.
+
+    The Accept, when it arrives, moves the row to accepted (handlers.receive_accept_follow).
+    Following again while pending sends nothing new.
+    """
+    if fed.uris.is_local(target_uri):
+        raise Invalid("local actors are followed without ActivityPub", field="target")
+    target = await fed.remote.get(target_uri)  # network first, outside the transaction
+    async with fed.db.transaction() as tx:
+        repo = FollowRepo(tx.conn)
+        existing = await repo.find_following(local.owner, target.ap_id)
+        if existing is not None:
+            return existing
+        activity = vocab.Follow(outbox.new_activity_id(fed), local.ap_id, target.ap_id)
+        row = await repo.add_following(local.owner, target.ap_id, activity.id, fed.now())
+        await outbox.enqueue(fed, tx.conn, activity=vocab.to_ap_follow(activity), actor=local,
+                             inboxes=[target.inbox])
+    return row
+
+
+async def unfollow(fed: Federation, local: LocalActor, target_uri: str) -> bool:
+    """Stop following: Undo(Follow) echoing our Follow's id. False when we did not follow."""
+    target = await fed.remote.get(target_uri)
+    async with fed.db.transaction() as tx:
+        repo = FollowRepo(tx.conn)
+        row = await repo.find_following(local.owner, target.ap_id)
+        if row is None:
+            return False
+        await repo.delete_following(row.id)
+        undo = vocab.Response("Undo", outbox.new_activity_id(fed), local.ap_id, row.follow_ap_id,
+                              "Follow", vocab.Follow(row.follow_ap_id, local.ap_id, target.ap_id))
+        await outbox.enqueue(fed, tx.conn, activity=vocab.to_ap_response(undo), actor=local,
+                             inboxes=[target.inbox])
+    return True
+
+
+async def queue_response(fed: Federation, conn, kind: str, local: LocalActor,
+                         follower: RemoteActor, follow_ap_id: str) -> None:
+    """Queue an Accept or Reject of a Follow, echoing it with its id (Mastodon accept.rb)."""
+    follow = vocab.Follow(follow_ap_id, follower.ap_id, local.ap_id)
+    response = vocab.Response(kind, outbox.new_activity_id(fed), local.ap_id, follow_ap_id,
+                              "Follow", follow)
+    await outbox.enqueue(fed, conn, activity=vocab.to_ap_response(response), actor=local,
+                         inboxes=[follower.inbox])
+
+
+async def approve_follower(fed: Federation, local: LocalActor, follower_ap_id: str) -> None:
+    """Accept a pending follower (node-to-node follows under manual approval)."""
+    follower = await fed.remote.get(follower_ap_id)
+    async with fed.db.transaction() as tx:
+        repo = FollowRepo(tx.conn)
+        row = await repo.find_follower(local.owner, follower_ap_id)
+        if row is None:
+            raise NotFound("no such follow request")
+        if row.state == "accepted":
+            raise Conflict("this follower is already accepted")
+        await repo.accept_follower(row.id, fed.now())
+        await queue_response(fed, tx.conn, "Accept", local, follower, row.follow_ap_id)
+
+
+async def reject_follower(fed: Federation, local: LocalActor, follower_ap_id: str) -> None:
+    """Refuse a follow request, or remove an accepted follower; either way tell them."""
+    follower = await fed.remote.get(follower_ap_id)
+    async with fed.db.transaction() as tx:
+        repo = FollowRepo(tx.conn)
+        row = await repo.find_follower(local.owner, follower_ap_id)
+        if row is None:
+            raise NotFound("no such follower")
+        await repo.delete_follower(row.id)
+        await queue_response(fed, tx.conn, "Reject", local, follower, row.follow_ap_id)

@@ -1,0 +1,125 @@
+"""Our own actors (the node, debates, members): lookup by name, id or key owner, and their
+AS2 documents rendered once and served from cached bytes until the entity or its keys change."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from node.model import Debate, DebateStatus, Member
+from storage.repos.moderators import ModeratorRepo
+
+from . import vocab
+from .keys import NODE_OWNER
+from .uris import FOLLOWERS, FOLLOWING, INBOX, MODERATORS, OUTBOX, ActorKind, Uris
+
+if TYPE_CHECKING:
+    from .context import Federation
+
+_DOCUMENT_CACHE_SIZE = 512  # rendered actors are ~3 KiB each
+MAX_MODERATORS = 100  # the moderators collection is small by nature; not paged
+
+
+@dataclass(frozen=True, slots=True)
+class LocalActor:
+    kind: ActorKind
+    name: str  # slug, username, or the host name for the node
+    owner: str  # actor_keys owner: 'node', 'debate:<id>', 'member:<id>'
+    ap_id: str
+    entity: Debate | Member | None  # None for the node
+
+    @property
+    def inbox(self) -> str:
+        return Uris.sub_uri(self.ap_id, INBOX)
+
+    @property
+    def type(self) -> str:
+        return {"node": "Application", "debate": "Group", "member": "Person"}[self.kind]
+
+
+class LocalActors:
+    def __init__(self, fed: Federation):
+        self.fed = fed
+        self._documents: OrderedDict[tuple, bytes] = OrderedDict()
+
+    def node(self) -> LocalActor:
+        return LocalActor("node", self.fed.uris.hostname, NODE_OWNER,
+                          self.fed.uris.node_actor_uri(), None)
+
+    def of_debate(self, debate: Debate) -> LocalActor:
+        return LocalActor("debate", debate.slug, f"debate:{debate.id}",
+                          self.fed.uris.debate_uri(debate.slug), debate)
+
+    def of_member(self, member: Member) -> LocalActor:
+        return LocalActor("member", member.username, f"member:{member.id}",
+                          self.fed.uris.member_uri(member.username), member)
+
+    async def find(self, kind: ActorKind, name: str) -> LocalActor | None:
+        """A public local actor; draft debates are not public, so not actors yet."""
+        repos = self.fed.db.read()
+        if kind == "node":
+            return self.node()
+        if kind == "debate":
+            debate = await repos.debates.find_by_slug(name)
+            if debate is None or debate.status is DebateStatus.DRAFT:
+                return None
+            return self.of_debate(debate)
+        member = await repos.members.find_by_username(name)
+        return self.of_member(member) if member is not None else None
+
+    async def find_by_uri(self, uri: str) -> LocalActor | None:
+        local = self.fed.uris.parse_actor(uri)
+        if local is None:
+            return None
+        found = await self.find(local.kind, local.name)
+        # Only the canonical spelling is an id (usernames and slugs are stored lower-case).
+        return found if found is not None and found.ap_id == uri else None
+
+    async def find_by_handle(self, name: str) -> LocalActor | None:
+        """acct:name@host: members and debates share one namespace; the node is its host name."""
+        name = name.lower()
+        if name == self.fed.uris.hostname:
+            return self.node()
+        return await self.find("member", name) or await self.find("debate", name)
+
+    # -- documents
+
+    async def document(self, actor: LocalActor) -> bytes:
+        keys = await self.fed.keys.get(actor.owner)
+        # The entity is a dataclass read fresh: any change to it (or to the keys) is a new key.
+        cache_key = (actor.kind, actor.name, repr(actor.entity), keys.created_at,
+                     keys.rsa_public_pem)
+        cached = self._documents.get(cache_key)
+        if cached is None:
+            cached = vocab.dumps(self._render(actor, keys))
+            self._documents[cache_key] = cached
+            while len(self._documents) > _DOCUMENT_CACHE_SIZE:
+                self._documents.popitem(last=False)
+        self._documents.move_to_end(cache_key)
+        return cached
+
+    def _render(self, actor: LocalActor, keys) -> dict:
+        uris = self.fed.uris
+        links = vocab.ActorLinks(
+            id=actor.ap_id, inbox=uris.sub_uri(actor.ap_id, INBOX),
+            outbox=uris.sub_uri(actor.ap_id, OUTBOX),
+            followers=uris.sub_uri(actor.ap_id, FOLLOWERS),
+            following=uris.sub_uri(actor.ap_id, FOLLOWING),
+            shared_inbox=uris.shared_inbox_uri(), context=uris.context_uri(),
+            url=uris.home_uri() if actor.kind == "node" else actor.ap_id,
+            rsa_public_pem=keys.rsa_public_pem, ed25519_multibase=keys.ed25519_public_multibase,
+            main_key_id=uris.main_key_id(actor.ap_id),
+            ed25519_key_id=uris.ed25519_key_id(actor.ap_id),
+        )
+        if actor.kind == "node":
+            return vocab.to_ap_application(
+                links, host=uris.hostname, name=self.fed.node_name,
+                manually_approves=self.fed.settings.manual_node_follow_approval)
+        if actor.kind == "debate":
+            return vocab.to_ap_group(actor.entity, links, uris.sub_uri(actor.ap_id, MODERATORS))
+        return vocab.to_ap_person(actor.entity, links)
+
+    async def moderators(self, actor: LocalActor) -> list[str]:
+        repo = ModeratorRepo(self.fed.db.read().conn)
+        usernames = await repo.list_usernames(actor.entity.id, MAX_MODERATORS)
+        return [self.fed.uris.member_uri(u) for u in usernames]

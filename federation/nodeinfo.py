@@ -1,0 +1,51 @@
+"""NodeInfo 2.1: /.well-known/nodeinfo (which also names our Application actor, FEP-2677)
+and /nodeinfo/2.1 (software, protocols, usage, the territory's name)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from node.model import DebateStatus
+
+from . import vocab
+from .context import SOFTWARE_NAME, software_version
+
+if TYPE_CHECKING:
+    from .context import Federation
+
+SCHEMA_21 = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"  # FEP-2677
+_NODEINFO_TYPE = f'application/json; profile="{SCHEMA_21}#"'
+
+
+async def well_known(fed: Federation, request: web.Request) -> web.Response:
+    return web.json_response(
+        {"links": [
+            {"rel": SCHEMA_21, "href": fed.uris.nodeinfo_uri()},
+            {"rel": APPLICATION_REL, "href": fed.uris.node_actor_uri()},
+        ]},
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
+async def nodeinfo(fed: Federation, request: web.Request) -> web.Response:
+    repos = fed.db.read()
+    debates = await repos.debates.count_by_status()
+    document = {
+        "version": "2.1",
+        "software": {"name": SOFTWARE_NAME, "version": software_version()},
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": []},
+        "openRegistrations": fed.registration_open,
+        "usage": {
+            "users": {"total": await repos.members.count()},
+            # Public debates stand for posts until proposals federate.
+            "localPosts": sum(n for s, n in debates.items() if s is not DebateStatus.DRAFT),
+        },
+        "metadata": {"nodeName": fed.node_name},
+    }
+    return web.Response(body=vocab.dumps(document), headers={
+        "Content-Type": _NODEINFO_TYPE, "Access-Control-Allow-Origin": "*",
+        "Cache-Control": "max-age=1800",
+    })

@@ -1,0 +1,70 @@
+"""The protocol endpoints as an aiohttp route table, mounted by web/routes.py.
+
+Handlers receive the node's `Federation` (looked up through the AppKey web passes in) and
+stay thin; refusals become short text/plain answers here (Fedify does the same)."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from . import documents, inbox, nodeinfo, uris, webfinger
+from .context import Federation
+from .negotiation import Handler, negotiate
+
+FederationHandler = Callable[..., Awaitable[web.StreamResponse]]
+
+
+class FederationRoutes:
+    def __init__(self, key: web.AppKey[Federation]):
+        self.key = key
+
+    def bind(self, handler: FederationHandler, *args: Any) -> Handler:
+        async def bound(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request.app[self.key], request, *args)
+            except (inbox.InboxRejected, documents.RequestRefused) as exc:
+                return web.Response(status=exc.status, text=exc.reason)
+
+        return bound
+
+    def debate(self, html_handler: Handler) -> Handler:
+        """/debats/{slug}: the debate page, or its Group actor for federation clients."""
+        return negotiate(html_handler, self.bind(documents.actor_document, "debate"))
+
+    def member(self, html_handler: Handler) -> Handler:
+        """/membres/{username}: the member page, or their Person actor."""
+        return negotiate(html_handler, self.bind(documents.actor_document, "member"))
+
+    def table(self) -> list[web.RouteDef]:
+        """Every protocol route except the two negotiated pages above."""
+        bind = self.bind
+        routes = [
+            web.get(uris.NODE_ACTOR_PATH, bind(documents.actor_document, "node"),
+                    name="ap_node_actor"),
+            web.post(uris.SHARED_INBOX_PATH, bind(_inbox, None), name="ap_shared_inbox"),
+            web.get(uris.ACTIVITY_PATH, bind(documents.activity), name="ap_activity"),
+            web.get(uris.CONTEXT_PATH, bind(documents.context), name="ap_context"),
+            web.get(uris.WEBFINGER_PATH, bind(webfinger.webfinger), name="webfinger"),
+            web.get(uris.HOST_META_PATH, bind(webfinger.host_meta), name="host_meta"),
+            web.get(uris.NODEINFO_WELL_KNOWN_PATH, bind(nodeinfo.well_known),
+                    name="nodeinfo_links"),
+            web.get(uris.NODEINFO_PATH, bind(nodeinfo.nodeinfo), name="nodeinfo"),
+            web.get(f"{uris.DEBATE_PATH}/{uris.MODERATORS}", bind(documents.moderators),
+                    name="ap_debate_moderators"),
+        ]
+        for kind, path in uris.ACTOR_PATHS.items():
+            routes.append(web.post(f"{path}/{uris.INBOX}", bind(_inbox, kind),
+                                   name=f"ap_{kind}_inbox"))
+            for what in uris.ACTOR_COLLECTIONS:
+                routes.append(web.get(f"{path}/{what}", bind(documents.collection, kind, what),
+                                      name=f"ap_{kind}_{what}"))
+        return routes
+
+
+async def _inbox(fed: Federation, request: web.Request,
+                 kind: uris.ActorKind | None) -> web.Response:
+    name = request.match_info.get("slug") or request.match_info.get("username") or ""
+    await inbox.receive(fed, request, kind, name)
+    return web.Response(status=202, text="accepted")

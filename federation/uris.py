@@ -1,0 +1,153 @@
+"""Every URL pattern of a node, declared once: used for routing and for building AP ids.
+No I/O here; `Uris` turns names into absolute URLs and local URLs back into names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+ActorKind = Literal["node", "debate", "member"]
+
+# Route templates (aiohttp syntax). Actor sub-resources hang off the actor's own path.
+NODE_ACTOR_PATH = "/actor"
+DEBATE_PATH = "/debats/{slug}"
+MEMBER_PATH = "/membres/{username}"
+ACTOR_PATHS: dict[ActorKind, str] = {
+    "node": NODE_ACTOR_PATH, "debate": DEBATE_PATH, "member": MEMBER_PATH,
+}
+INBOX, OUTBOX, FOLLOWERS, FOLLOWING, MODERATORS = (
+    "inbox", "outbox", "followers", "following", "moderators",
+)
+ACTOR_COLLECTIONS = (OUTBOX, FOLLOWERS, FOLLOWING)
+SHARED_INBOX_PATH = "/inbox"
+ACTIVITY_PATH = "/activites/{uuid}"
+CONTEXT_PATH = "/ns/thc"
+WEBFINGER_PATH = "/.well-known/webfinger"
+HOST_META_PATH = "/.well-known/host-meta"
+NODEINFO_WELL_KNOWN_PATH = "/.well-known/nodeinfo"
+NODEINFO_PATH = "/nodeinfo/2.1"
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_NAME = r"[a-z0-9_-]{1,60}"
+_LOCAL_PATH = re.compile(
+    rf"^(?:(?P<node>/actor)|/debats/(?P<debate>{_NAME})|/membres/(?P<member>{_NAME}))$"
+)
+
+Origin = tuple[str, str, int]
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, host, port) of an absolute http(s) URL, default port made explicit; else None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.username or parts.password:
+        return None
+    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
+
+
+def host_of(url: str) -> str:
+    """The netloc used as a peer's name: lower-case host, with its port when not the default."""
+    origin = origin_of(url)
+    if origin is None:
+        raise ValueError(f"not an absolute http(s) URL: {url[:200]!r}")
+    scheme, host, port = origin
+    return host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+
+
+def hostname_of(url: str) -> str:
+    origin = origin_of(url)
+    if origin is None:
+        raise ValueError(f"not an absolute http(s) URL: {url[:200]!r}")
+    return origin[1]
+
+
+def strip_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalName:
+    """A local actor named by one of our URLs."""
+
+    kind: ActorKind
+    name: str  # the slug or username; '' for the node
+
+
+class Uris:
+    def __init__(self, base_url: str):
+        self.base = base_url.rstrip("/")
+        self.origin = origin_of(self.base)
+        if self.origin is None:
+            raise ValueError(f"base URL is not an absolute http(s) URL: {base_url!r}")
+        self.host = host_of(self.base)  # the handle host, with its port when it has one
+        self.hostname = self.origin[1]
+
+    def is_local(self, url: str) -> bool:
+        return origin_of(url) == self.origin
+
+    # -- actors and their sub-resources
+
+    def node_actor_uri(self) -> str:
+        return self.base + NODE_ACTOR_PATH
+
+    def debate_uri(self, slug: str) -> str:
+        return self.base + DEBATE_PATH.format(slug=slug)
+
+    def member_uri(self, username: str) -> str:
+        return self.base + MEMBER_PATH.format(username=username)
+
+    def actor_uri(self, kind: ActorKind, name: str) -> str:
+        return {"node": lambda _: self.node_actor_uri(), "debate": self.debate_uri,
+                "member": self.member_uri}[kind](name)
+
+    @staticmethod
+    def sub_uri(actor_uri: str, what: str) -> str:
+        """inbox, outbox, followers, following (and moderators for a debate)."""
+        return f"{actor_uri}/{what}"
+
+    @staticmethod
+    def main_key_id(actor_uri: str) -> str:
+        return actor_uri + "#main-key"
+
+    @staticmethod
+    def ed25519_key_id(actor_uri: str) -> str:
+        return actor_uri + "#ed25519-key"
+
+    def shared_inbox_uri(self) -> str:
+        return self.base + SHARED_INBOX_PATH
+
+    def activity_uri(self, uuid: str) -> str:
+        return self.base + ACTIVITY_PATH.format(uuid=uuid)
+
+    def context_uri(self) -> str:
+        return self.base + CONTEXT_PATH
+
+    def webfinger_uri(self) -> str:
+        return self.base + WEBFINGER_PATH
+
+    def nodeinfo_uri(self) -> str:
+        return self.base + NODEINFO_PATH
+
+    def home_uri(self) -> str:
+        return self.base + "/"
+
+    def parse_actor(self, url: str) -> LocalName | None:
+        """The local actor an id names, or None (another origin, or not an actor URL)."""
+        if not self.is_local(url):
+            return None
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            return None
+        match = _LOCAL_PATH.match(parts.path)
+        if match is None:
+            return None
+        if match["node"]:
+            return LocalName("node", "")
+        if match["debate"]:
+            return LocalName("debate", match["debate"])
+        return LocalName("member", match["member"])

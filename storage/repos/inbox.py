@@ -1,0 +1,119 @@
+"""The inbox queue: verified incoming activities and their processing state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from ._sql import to_datetime, to_text
+
+# received → processed | rejected | ignored | failed (STYLE.md, inbox pipeline)
+FINAL_STATES = ("processed", "rejected", "ignored", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    id: int
+    activity_id: str
+    activity_type: str
+    actor: str
+    recipient: str | None  # owner of the personal inbox posted to; None: the shared inbox
+    key_id: str
+    signature_scheme: str
+    body: str  # the JSON exactly as verified
+    state: str
+    attempts: int  # processing attempts started, this one included once claimed
+    next_attempt_at: datetime
+    error: str | None
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboxMessage:
+    activity_id: str
+    activity_type: str
+    actor: str
+    recipient: str | None
+    key_id: str
+    signature_scheme: str
+    body: str
+
+
+_COLUMNS = (
+    "id, activity_id, activity_type, actor, recipient, key_id, signature_scheme, body, state,"
+    " attempts, next_attempt_at, error, received_at"
+)
+
+
+def _message(row) -> InboxMessage:
+    return InboxMessage(
+        id=row["id"], activity_id=row["activity_id"], activity_type=row["activity_type"],
+        actor=row["actor"], recipient=row["recipient"], key_id=row["key_id"],
+        signature_scheme=row["signature_scheme"], body=row["body"], state=row["state"],
+        attempts=row["attempts"], next_attempt_at=to_datetime(row["next_attempt_at"]),
+        error=row["error"], received_at=to_datetime(row["received_at"]),
+    )
+
+
+class InboxRepo:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def add(self, new: NewInboxMessage, at: datetime) -> int | None:
+        """Record a message; None when its activity id was already recorded (a duplicate)."""
+        async with self.conn.execute(
+            "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
+            " signature_scheme, body, next_attempt_at, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING RETURNING id",
+            (new.activity_id, new.activity_type, new.actor, new.recipient, new.key_id,
+             new.signature_scheme, new.body, to_text(at), to_text(at)),
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def claim_due(self, now: datetime, lease_until: datetime,
+                        limit: int) -> list[InboxMessage]:
+        """Lease due messages to this worker; an expired lease makes them claimable again."""
+        async with self.conn.execute(
+            f"UPDATE inbox_messages SET locked_until = ?, attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM inbox_messages WHERE state = 'received'"
+            " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
+            " ORDER BY id LIMIT ?)"
+            f" RETURNING {_COLUMNS}",
+            (to_text(lease_until), to_text(now), to_text(now), limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return sorted((_message(r) for r in rows), key=lambda m: m.id)
+
+    async def finish(self, message_id: int, state: str, at: datetime,
+                     error: str | None = None) -> None:
+        if state not in FINAL_STATES:
+            raise ValueError(f"not a final state: {state}")
+        await self.conn.execute(
+            "UPDATE inbox_messages SET state = ?, error = ?, finished_at = ?, locked_until = NULL"
+            " WHERE id = ?",
+            (state, error, to_text(at), message_id),
+        )
+
+    async def reschedule(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        await self.conn.execute(
+            "UPDATE inbox_messages SET next_attempt_at = ?, error = ?, locked_until = NULL"
+            " WHERE id = ?",
+            (to_text(next_attempt_at), error, message_id),
+        )
+
+    async def find(self, activity_id: str) -> InboxMessage | None:
+        async with self.conn.execute(
+            f"SELECT {_COLUMNS} FROM inbox_messages WHERE activity_id = ?", (activity_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _message(row) if row else None
+
+    async def list_all(self) -> list[InboxMessage]:
+        async with self.conn.execute(f"SELECT {_COLUMNS} FROM inbox_messages ORDER BY id") as cur:
+            return [_message(r) for r in await cur.fetchall()]
+
+    async def count(self) -> int:
+        async with self.conn.execute("SELECT count(*) FROM inbox_messages") as cur:
+            return (await cur.fetchone())[0]

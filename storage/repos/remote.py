@@ -1,0 +1,137 @@
+"""Remote hosts and remote actors: what federation learned about its peers (a cache, no rules)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from ._sql import to_datetime, to_text
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteHost:
+    host: str
+    software: str | None
+    software_version: str | None
+    nodeinfo_fetched_at: datetime | None
+    signature_scheme: str | None  # None: not known yet (we sign draft-cavage)
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActor:
+    ap_id: str
+    type: str
+    host: str
+    inbox: str
+    shared_inbox: str | None
+    preferred_username: str | None
+    name: str | None
+    public_key_id: str | None
+    public_key_pem: str | None
+    fetched_at: datetime
+    is_gone: bool = False
+    software: str | None = None  # from the host's NodeInfo, when known
+
+
+_ACTOR_COLUMNS = (
+    "a.ap_id, a.type, a.host, a.inbox, a.shared_inbox, a.preferred_username, a.name,"
+    " a.public_key_id, a.public_key_pem, a.fetched_at, a.is_gone, h.software"
+)
+
+
+def _actor(row) -> RemoteActor:
+    return RemoteActor(
+        ap_id=row["ap_id"], type=row["type"], host=row["host"], inbox=row["inbox"],
+        shared_inbox=row["shared_inbox"], preferred_username=row["preferred_username"],
+        name=row["name"], public_key_id=row["public_key_id"],
+        public_key_pem=row["public_key_pem"], fetched_at=to_datetime(row["fetched_at"]),
+        is_gone=bool(row["is_gone"]), software=row["software"],
+    )
+
+
+class RemoteRepo:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def _actor_where(self, where: str, *args) -> RemoteActor | None:
+        async with self.conn.execute(
+            f"SELECT {_ACTOR_COLUMNS} FROM remote_actors a"
+            f" LEFT JOIN remote_hosts h ON h.host = a.host WHERE {where}",
+            args,
+        ) as cur:
+            row = await cur.fetchone()
+        return _actor(row) if row else None
+
+    async def find_actor(self, ap_id: str) -> RemoteActor | None:
+        return await self._actor_where("a.ap_id = ?", ap_id)
+
+    async def find_actor_by_key(self, key_id: str) -> RemoteActor | None:
+        return await self._actor_where("a.public_key_id = ? ORDER BY a.id LIMIT 1", key_id)
+
+    async def upsert_actor(self, actor: RemoteActor) -> None:
+        await self.conn.execute(
+            "INSERT INTO remote_actors (ap_id, type, host, inbox, shared_inbox, preferred_username,"
+            " name, public_key_id, public_key_pem, fetched_at, is_gone)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (ap_id) DO UPDATE SET type = excluded.type, host = excluded.host,"
+            " inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,"
+            " preferred_username = excluded.preferred_username, name = excluded.name,"
+            " public_key_id = excluded.public_key_id, public_key_pem = excluded.public_key_pem,"
+            " fetched_at = excluded.fetched_at, is_gone = excluded.is_gone",
+            (actor.ap_id, actor.type, actor.host, actor.inbox, actor.shared_inbox,
+             actor.preferred_username, actor.name, actor.public_key_id, actor.public_key_pem,
+             to_text(actor.fetched_at), int(actor.is_gone)),
+        )
+
+    async def mark_gone(self, ap_id: str) -> None:
+        await self.conn.execute("UPDATE remote_actors SET is_gone = 1 WHERE ap_id = ?", (ap_id,))
+
+    async def mark_gone_by_inbox(self, inbox: str) -> int:
+        cur = await self.conn.execute(
+            "UPDATE remote_actors SET is_gone = 1 WHERE inbox = ?", (inbox,))
+        return cur.rowcount
+
+    async def find_host(self, host: str) -> RemoteHost | None:
+        async with self.conn.execute(
+            "SELECT host, software, software_version, nodeinfo_fetched_at, signature_scheme"
+            " FROM remote_hosts WHERE host = ?",
+            (host,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return RemoteHost(row["host"], row["software"], row["software_version"],
+                          to_datetime(row["nodeinfo_fetched_at"]), row["signature_scheme"])
+
+    async def set_signature_scheme(self, host: str, scheme: str, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO remote_hosts (host, signature_scheme, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (host) DO UPDATE SET signature_scheme = excluded.signature_scheme,"
+            " updated_at = excluded.updated_at"
+            " WHERE remote_hosts.signature_scheme IS NOT excluded.signature_scheme",
+            (host, scheme, to_text(at)),
+        )
+
+    async def set_software(self, host: str, software: str | None, version: str | None,
+                           at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO remote_hosts (host, software, software_version, nodeinfo_fetched_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (host) DO UPDATE SET software = excluded.software,"
+            " software_version = excluded.software_version,"
+            " nodeinfo_fetched_at = excluded.nodeinfo_fetched_at, updated_at = excluded.updated_at",
+            (host, software, version, to_text(at), to_text(at)),
+        )
+
+    async def list_hosts_without_software(self, stale_before: datetime,
+                                          limit: int) -> list[tuple[str, str]]:
+        """(host, one actor id there) for hosts whose NodeInfo was never read, or is stale."""
+        async with self.conn.execute(
+            "SELECT a.host, min(a.ap_id) FROM remote_actors a"
+            " LEFT JOIN remote_hosts h ON h.host = a.host"
+            " WHERE h.nodeinfo_fetched_at IS NULL OR h.nodeinfo_fetched_at < ?"
+            " GROUP BY a.host LIMIT ?",
+            (to_text(stale_before), limit),
+        ) as cur:
+            return [(r[0], r[1]) for r in await cur.fetchall()]
