@@ -41,11 +41,11 @@ class TestNode:
         return self.app[appkeys.DATABASE]
 
 
-def write_config(directory: Path, base_url: str, extra: str = "") -> Path:
+def write_config(directory: Path, base_url: str, extra: str = "", node_extra: str = "") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "config.toml"
     path.write_text(
-        f'[node]\nbase_url = "{base_url}"\nname = "Territoire {directory.name}"\n\n'
+        f'[node]\nbase_url = "{base_url}"\nname = "Territoire {directory.name}"\n{node_extra}\n'
         '[federation]\nallow_private_addresses = true\n\n'
         "[workers]\nautostart = false\n" + extra,
         "utf-8",
@@ -64,9 +64,11 @@ async def make_node(tmp_path, fake_dns):
     started: list[TestNode] = []
     sessions: list[aiohttp.ClientSession] = []
 
-    async def factory(name: str, *, extra_config: str = "") -> TestNode:
+    async def factory(name: str, *, extra_config: str = "", node_config: str = "") -> TestNode:
+        """`extra_config` adds sections after [federation]/[workers]; `node_config` adds
+        [node] keys, e.g. 'registration = "invitation"'."""
         host = f"{name}.test"
-        config = load_config(write_config(tmp_path / name, f"http://{host}", extra_config))
+        config = load_config(write_config(tmp_path / name, f"http://{host}", extra_config, node_config))
         http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         sessions.append(http_client)
         clock = FrozenClock()

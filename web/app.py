@@ -19,6 +19,9 @@ from storage.migrate import MigrationError
 from . import appkeys
 from .config import Config
 from .i18n import Translations
+from .account import setup_limiters
+from .csrf import csrf_middleware
+from .identity import identity_middleware
 from .middlewares import error_middleware, request_id_middleware, security_headers_middleware
 from .routes import setup_routes
 from .templates import Templates
@@ -51,11 +54,14 @@ async def ensure_node_keys(database: Database, clock: Clock) -> bool:
 def create_app(
     config: Config, *, http_client: aiohttp.ClientSession | None = None, clock: Clock | None = None
 ) -> web.Application:
+    https = config.node.base_url.startswith("https://")
     app = web.Application(
         middlewares=[
             request_id_middleware,
-            security_headers_middleware(config.node.base_url.startswith("https://")),
+            security_headers_middleware(https),
             error_middleware,
+            identity_middleware(secure_cookie=https),
+            csrf_middleware(config.node.base_url, secure_cookie=https),
         ],
         client_max_size=config.server.max_request_bytes,
     )
@@ -63,6 +69,7 @@ def create_app(
     app[appkeys.CLOCK] = clock or SystemClock()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
     app[appkeys.TEMPLATES] = Templates()
+    setup_limiters(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_http_client_ctx(http_client))
     app.cleanup_ctx.append(_federation_ctx)

@@ -293,6 +293,32 @@ def cmd_member_verify(args) -> int:
     return 0
 
 
+def cmd_member_reset_link(args) -> int:
+    config = load(args)
+
+    async def work(db):
+        async with db.transaction() as tx:
+            return await services.request_password_reset(tx, _clock(), OPERATOR, args.username)
+
+    token = asyncio.run(_with_db(config, work))
+    print(f"{config.node.base_url}/mot-de-passe/{token}")  # valid one hour, once
+    return 0
+
+
+def cmd_member_invite(args) -> int:
+    from datetime import timedelta
+
+    async def work(db):
+        async with db.transaction() as tx:
+            return await services.create_invitation(
+                tx, _clock(), OPERATOR, valid_for=timedelta(days=args.days), note=args.note or "")
+
+    invitation, code = run_db(args, work)
+    print(code)
+    print(f"valid until {invitation.expires_at.isoformat()}", file=sys.stderr)
+    return 0
+
+
 def cmd_token_create(args) -> int:
     async def work(db):
         async with db.transaction() as tx:
@@ -456,6 +482,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--by", help="the admin or trusted third party who checked (default: operator)")
     p.set_defaults(func=cmd_member_verify)
+
+    p = member.add_parser("reset-link", help="print a one-time password reset link (1 hour)")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_member_reset_link)
+    p = member.add_parser("invite", help="print a single-use registration code")
+    p.add_argument("--days", type=int, default=14, help="validity in days (default 14)")
+    p.add_argument("--note", help="who it is for")
+    p.set_defaults(func=cmd_member_invite)
 
     token = sub.group("token", help="personal API tokens")
     p = token.add_parser("create", help="create a token and print it")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from urllib.parse import quote
 
 from aiohttp import web
 
 from node.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 from . import appkeys
+from .identity import Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,13 @@ async def request_id_middleware(request: web.Request, handler):
 async def error_middleware(request: web.Request, handler):
     try:
         return await handler(request)
+    except Unauthenticated:
+        if wants_json(request):
+            response = problem_response(request, 401, "Unauthorized",
+                                        "Send a personal token: 'Authorization: Bearer <token>'.")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        raise web.HTTPSeeOther(f"/connexion?suivant={quote(request.path_qs, safe='/')}") from None
     except DomainError as exc:
         status = next(s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls))
         extra = {"field": exc.field} if isinstance(exc, Invalid) and exc.field else None

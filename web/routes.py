@@ -7,7 +7,7 @@ from aiohttp import web
 
 from federation.routes import FederationRoutes
 
-from . import appkeys, pages
+from . import account, appkeys, pages
 
 STATIC_DIR = resources.files("web") / "static"
 
@@ -21,6 +21,13 @@ def setup_routes(app: web.Application) -> None:
             web.get("/debats/{slug}", federation.debate(pages.debate), name="debate"),
             web.get("/membres/{username}", federation.member(pages.member), name="member"),
             web.get("/healthz", pages.healthz, name="healthz"),
+            web.get("/connexion", account.login_form, name="login"),
+            web.post("/connexion", account.login),
+            web.post("/deconnexion", account.logout, name="logout"),
+            web.get("/inscription", account.register_form, name="register"),
+            web.post("/inscription", account.register),
+            web.get("/mot-de-passe/{token}", account.reset_form, name="password_reset"),
+            web.post("/mot-de-passe/{token}", account.reset),
             web.static("/static", str(STATIC_DIR), name="static", append_version=False),
             *federation.table(),
         ]

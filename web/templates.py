@@ -5,7 +5,9 @@ import jinja2
 from aiohttp import web
 
 from . import appkeys
+from .csrf import CSRF_TOKEN
 from .i18n import LANG_COOKIE, choose_language
+from .identity import VIEWER
 from .render import render_markdown
 
 
@@ -42,6 +44,8 @@ class Templates:
             node=config.node,
             path=request.path,
             date=lambda v: _format_date(v, lang),
+            csrf_token=request.get(CSRF_TOKEN, ""),
+            viewer=request.get(VIEWER),
         )
         response = web.Response(text=html, content_type="text/html", status=status)
         if request.query.get("lang") == lang:

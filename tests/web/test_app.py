@@ -126,12 +126,12 @@ async def test_request_body_over_the_limit_is_refused(make_node):
 
     # aiohttp enforces client_max_size when the body is read; check it on a fresh app
     app = create_app(node.config, clock=node.clock)
-    app.router.add_post("/echo", echo)
+    app.router.add_post("/api/echo", echo)  # under /api/: no form token needed
     from aiohttp.test_utils import TestClient, TestServer
 
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        small = await client.post("/echo", data=b"x" * 1000)
-        large = await client.post("/echo", data=b"x" * 5000, headers={"Accept": "application/json"})
+        small = await client.post("/api/echo", data=b"x" * 1000)
+        large = await client.post("/api/echo", data=b"x" * 5000, headers={"Accept": "application/json"})
         problem = await large.json(content_type=None)
     # Then
     assert small.status == 200

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import socket
@@ -325,3 +326,17 @@ def test_serve_on_a_port_in_use_fails_in_one_line(node_config, run):
     # Then
     assert status == 1 and f"cannot listen on 127.0.0.1:{port}" in err
     assert "Traceback" not in err
+
+
+def test_member_reset_link_and_invite(node_config, run):
+    c = ("--config", node_config)
+    run(*c, "member", "add", "anne")
+    # reset-link prints one URL on the node's base URL
+    status, out, _ = run(*c, "member", "reset-link", "anne")
+    assert status == 0 and re.fullmatch(r"http://127\.0\.0\.1:8123/mot-de-passe/\S{20,}\n", out)
+    assert run(*c, "member", "reset-link", "personne")[0] == 1
+    # invite prints only the code on stdout
+    status, out, err = run(*c, "member", "invite", "--days", "7", "--note", "conseil de quartier")
+    assert status == 0 and out.count("\n") == 1 and len(out.strip()) > 10 and "valid until" in err
+    status, _, err = run(*c, "member", "invite", "--days", "0")
+    assert status == 1 and err.startswith("thc-node: ")
