@@ -11,7 +11,11 @@ CHROMIUM := /usr/bin/chromium
 BROWSER_DIR := tests/browser
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test test-browser browser-deps bench messages clean
+# Interop tests (tests/interop/): an independent peer on @fedify/fedify, run with the Node 22
+# binary that the npm package `node` ships (Fedify 2.x needs Node >= 22; Debian has 20).
+INTEROP_DIR := tests/interop
+
+.PHONY: run test test-browser browser-deps interop-deps bench messages clean
 
 # The venv is rebuilt when pyproject.toml changes; `pip install -e` keeps the code live.
 $(BIN)/.installed: pyproject.toml
@@ -23,7 +27,7 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/thc-node --config $(DATA)/config.toml demo --port $(PORT)
 
-test: $(BIN)/.installed browser-deps
+test: $(BIN)/.installed browser-deps interop-deps
 	$(BIN)/python -m pytest -q
 
 test-browser: $(BIN)/.installed browser-deps
@@ -44,6 +48,14 @@ $(CHROMIUM):
 # axe-core pinned by package-lock.json; npm's files carry a 1985 mtime, hence the stamp.
 $(BROWSER_DIR)/node_modules/.installed: $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
 	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Fedify, its companions and Node 22 pinned by package-lock.json; the stamp as for axe-core.
+interop-deps: $(INTEROP_DIR)/node_modules/.installed
+
+$(INTEROP_DIR)/node_modules/.installed: $(INTEROP_DIR)/package.json $(INTEROP_DIR)/package-lock.json
+	cd $(INTEROP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	$(INTEROP_DIR)/node_modules/node/bin/node --version
 	touch $@
 
 bench: $(BIN)/.installed
