@@ -2,6 +2,11 @@
 
     python -m bench.pyload --url http://127.0.0.1:PORT/path --connections 64 --seconds 3 \
         [--method POST] [--body-file FILE] [--header 'Name: value' ...]
+        [--replay-file FILE [--replay-offset N]]
+
+--replay-file sends pre-built requests in turn instead of one request: the file holds raw HTTP
+requests, each preceded by its length and a newline (bench/federation.py writes it); their
+headers and bodies are sent to --url, from record N on.
 
 N coroutines, each on its own keep-alive connection, send requests back to back until the
 deadline; every response body is read. Prints one JSON object on stdout: requests (responses
@@ -34,8 +39,31 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[rank - 1]
 
 
+def read_replay(path: str, offset: int) -> list[tuple[dict[str, str], bytes]]:
+    """(headers, body) of each raw request in a replay file, starting at record `offset`."""
+    records = []
+    with open(path, "rb") as f:
+        data = f.read()
+    pos = 0
+    while pos < len(data):
+        newline = data.index(b"\n", pos)
+        length = int(data[pos:newline])
+        raw = data[newline + 1:newline + 1 + length]
+        pos = newline + 1 + length
+        head, body = raw.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")[1:]
+        fields = dict(line.split(": ", 1) for line in lines)
+        fields.pop("Content-Length", None)
+        records.append((fields, body))
+    if not records:
+        raise ValueError("the replay file holds no request")
+    offset %= len(records)
+    return records[offset:] + records[:offset]
+
+
 async def run(url: str, *, connections: int, seconds: float, method: str = "GET",
-              body: bytes | None = None, headers: dict[str, str] | None = None) -> dict:
+              body: bytes | None = None, headers: dict[str, str] | None = None,
+              replay: list[tuple[dict[str, str], bytes]] | None = None) -> dict:
     latencies: list[float] = []
     counts = {"requests": 0, "ok": 0, "non_2xx": 0, "errors": 0}
     connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections,
@@ -47,10 +75,15 @@ async def run(url: str, *, connections: int, seconds: float, method: str = "GET"
         start = time.perf_counter()
         deadline = start + seconds
 
+        next_record = iter(range(10**12))
+
         async def worker() -> None:
             while (sent := time.perf_counter()) < deadline:
+                data, fields = body, headers
+                if replay:
+                    fields, data = replay[next(next_record) % len(replay)]
                 try:
-                    async with session.request(method, url, data=body, headers=headers) as resp:
+                    async with session.request(method, url, data=data, headers=fields) as resp:
                         await resp.read()
                         status = resp.status
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
@@ -83,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body-file")
     parser.add_argument("--header", action="append", default=[], help="'Name: value'")
+    parser.add_argument("--replay-file")
+    parser.add_argument("--replay-offset", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.url.startswith("http://127.0.0.1:"):
         parser.error("--url: the benchmark only loads 127.0.0.1")
@@ -98,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         if not sep:
             parser.error(f"--header: expected 'Name: value', got {line!r}")
         headers[name.strip()] = value.strip()
+    replay = read_replay(args.replay_file, args.replay_offset) if args.replay_file else None
     result = asyncio.run(run(args.url, connections=args.connections, seconds=args.seconds,
-                             method=args.method, body=body, headers=headers or None))
+                             method=args.method, body=body, headers=headers or None,
+                             replay=replay))
     json.dump(result, sys.stdout)
     print()
     return 0

@@ -6,6 +6,9 @@ Environment (all optional):
   BENCH_CONNECTIONS  concurrent keep-alive connections (default 64)
   BENCH_WARMUP       seconds of unmeasured load on each target first (default 1; 0 = none)
   BENCH_GENERATOR    auto (default: wrk, installed if possible, else Python), wrk or python
+  BENCH_FEDERATION   1 (default) to run the federation benchmarks too (bench/federation.py), 0 not
+  BENCH_INBOX_ROUNDS, BENCH_FANOUT_FOLLOWERS, BENCH_FANOUT_HOSTS, BENCH_FANOUT_ROUNDS,
+  BENCH_FANOUT_DEAD_ROUNDS, BENCH_RAW_SECONDS: see bench/README.md
 
 Exit status: 0, 1 when a scenario misses its target ratio, 2 when the benchmark could not run.
 """
@@ -24,9 +27,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .federation import FedResult, FedSettings, run_fanout, run_inbox, start_sinks
 from .loadgen import REPO, LoadResult, choose_generator
 from .scenarios import CEILING, SCENARIOS, Scenario
 from .servers import Server, start_ceiling, start_node
+
+IDLE_SECONDS = 2.0  # after start, before any load: what an idle node holds
+IDLE_MEMORY_TARGET = 2.0  # at most twice a bare aiohttp process (issue 4)
 
 RESULTS_PATH = REPO / "bench" / "results" / "latest.json"
 EXIT_TARGET_MISSED = 1
@@ -80,7 +87,7 @@ class Target:
 def preflight(target: Target) -> None:
     """One request first: a scenario that does not answer 2xx would measure error pages."""
     s = target.scenario
-    request = urllib.request.Request(target.base_url + s.path, data=s.body_bytes(),
+    request = urllib.request.Request(s.url(target.base_url), data=s.body_bytes(),
                                      method=s.method, headers=s.headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as resp:
@@ -94,7 +101,7 @@ def preflight(target: Target) -> None:
 
 def load_once(generator, target: Target, seconds: float, connections: int) -> LoadResult:
     s = target.scenario
-    return generator.run(target.base_url + s.path, connections=connections, seconds=seconds,
+    return generator.run(s.url(target.base_url), connections=connections, seconds=seconds,
                          method=s.method, body=s.body_bytes(), headers=s.headers)
 
 
@@ -150,6 +157,7 @@ class Summary:
     target_ratio: float | None
     passed: bool | None
     rounds: list[dict] = field(default_factory=list)
+    lower_is_better: bool = False  # times and sizes: PASS when ratio <= target
 
 
 def summarize(scenario: Scenario, results: list[LoadResult],
@@ -183,7 +191,9 @@ def format_table(summaries: list[Summary], generator_name: str) -> str:
             s.name, f"{s.method} {s.path}", generator_name, f"{s.ceiling_rps_median:,.0f}",
             f"{s.rps_median:,.0f}", "-" if s.spread is None else f"±{s.spread * 100:.0f}%",
             _fmt(s.ratio, ".2f"), _fmt(s.p50_ms, ".2f"), _fmt(s.p99_ms, ".2f"),
-            str(s.failures), "-" if s.target_ratio is None else f">= {s.target_ratio:.2f}",
+            str(s.failures),
+            "-" if s.target_ratio is None
+            else f"{'<=' if s.lower_is_better else '>='} {s.target_ratio:.2f}",
             "-" if s.passed is None else ("PASS" if s.passed else "FAIL"),
         ])
     right = {3, 4, 5, 6, 7, 8, 9}
@@ -205,6 +215,22 @@ def format_memory(rss: dict[str, dict[str, int]]) -> str:
             f"{bare / 1024:.1f} MiB, ratio {node / bare:.2f}")
 
 
+def summarize_federation(result: FedResult) -> Summary:
+    """A federation figure as a table row: its ceiling is its own reference (see federation.py);
+    the request column says what was measured."""
+    return Summary(result.name, "", result.description, result.ours, result.ceiling,
+                   result.ratio, None, None, result.spread, None, result.failures, result.target,
+                   result.passed, result.rounds, result.lower_is_better)
+
+
+def idle_memory(node: dict[str, int], bare: dict[str, int]) -> FedResult:
+    ours, ceiling = node.get("VmRSS"), bare.get("VmRSS")
+    ratio = ours / ceiling if ours and ceiling else None
+    return FedResult("idle memory", f"VmRSS MiB {IDLE_SECONDS:g} s after start, no load; vs bare",
+                     (ceiling or 0) / 1024, (ours or 0) / 1024, ratio, IDLE_MEMORY_TARGET, True,
+                     None, 0, [{"node_kib": node, "bare_kib": bare}])
+
+
 def write_json(report: dict, path: Path = RESULTS_PATH) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -221,6 +247,8 @@ def main(scenarios: list[Scenario] | None = None) -> int:
     scenarios = SCENARIOS if scenarios is None else scenarios
     try:
         settings = Settings.from_env()
+        fed_settings = FedSettings.from_env()
+        with_federation = os.environ.get("BENCH_FEDERATION", "1").strip() != "0"
         generator = choose_generator(settings.generator, log)
     except (ValueError, RuntimeError) as exc:
         log(f"bench: {exc}")
@@ -233,8 +261,12 @@ def main(scenarios: list[Scenario] | None = None) -> int:
     log(f"{len(scenarios)} scenario(s) + ceiling, {settings.rounds} rounds x {per_round:g} s, "
         f"{settings.connections} connections: about {estimate:.0f} s of load")
 
+    if with_federation:
+        log("then the federation benchmarks: signed inbox POSTs, fan-out (about 2 minutes)")
+
     started = time.monotonic()
     servers: list[Server] = []
+    federation: list[FedResult] = []
     with tempfile.TemporaryDirectory(prefix="thc-bench-") as tmp:
         try:
             log("starting the bare aiohttp server and a demo THC Node...")
@@ -242,6 +274,8 @@ def main(scenarios: list[Scenario] | None = None) -> int:
             servers.append(ceiling_server)
             node = start_node(Path(tmp))
             servers.append(node)
+            time.sleep(IDLE_SECONDS)
+            federation.append(idle_memory(node.rss_kib(), ceiling_server.rss_kib()))
             ceiling = Target(CEILING, ceiling_server.base_url)
             targets = [Target(s, node.base_url) for s in scenarios]
             for target in [ceiling, *targets]:
@@ -251,6 +285,11 @@ def main(scenarios: list[Scenario] | None = None) -> int:
             for server in (node, ceiling_server):
                 if server.process.poll() is not None:
                     raise RuntimeError(f"{server.name} died during the run:\n{server.log_tail()}")
+            for server in (node, ceiling_server):
+                server.stop()
+            if with_federation:
+                federation += run_federation(generator, Path(tmp), settings, fed_settings,
+                                             servers)
         except (RuntimeError, OSError, ValueError) as exc:
             log(f"bench: {exc}")
             return EXIT_CANNOT_RUN
@@ -260,6 +299,7 @@ def main(scenarios: list[Scenario] | None = None) -> int:
 
     summaries = [summarize(CEILING, ceiling_results, ceiling_results)]
     summaries += [summarize(s, r, ceiling_results) for s, r in zip(scenarios, results)]
+    summaries += [summarize_federation(f) for f in federation]
     node_rss, bare_rss = rss["node"].get("VmRSS"), rss["ceiling"].get("VmRSS")
     report = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -270,6 +310,7 @@ def main(scenarios: list[Scenario] | None = None) -> int:
         "elapsed_seconds": round(time.monotonic() - started, 1),
         "ceiling": asdict(summaries[0]),
         "scenarios": [asdict(s) for s in summaries[1:]],
+        "federation_settings": asdict(fed_settings) if with_federation else None,
         "rss_kib": rss,
         "rss_ratio": node_rss / bare_rss if node_rss and bare_rss else None,
     }
@@ -288,8 +329,31 @@ def main(scenarios: list[Scenario] | None = None) -> int:
     print(format_memory(rss))
     print(f"ratio = our median req/s / the bare aiohttp median (bench/ceiling.py); "
           f"results in {path.relative_to(REPO)}")
+    if federation:
+        print("below the scenarios, each row has its own ceiling: signed inbox POST: req/s of "
+              "bench/inbox_reference.py; fan-out: deliveries/s, ratio = our time / the time the "
+              "raw signed-POST rate (bench/rawpost.py) allows; idle memory: MiB, ratio = ours / "
+              "bare aiohttp")
     missed = [s.name for s in summaries if s.passed is False]
     if missed:
         print(f"FAILED targets: {', '.join(missed)}")
         return EXIT_TARGET_MISSED
     return 0
+
+
+def run_federation(generator, workdir: Path, settings: Settings, fed: FedSettings,
+                   servers: list[Server]) -> list[FedResult]:
+    """The federation benchmarks (bench/federation.py), sharing one sinks process."""
+    from federation.keys import generate_actor_keys
+
+    peer = generate_actor_keys("peer", datetime.now(timezone.utc))
+    key_file = workdir / "peer-public.pem"
+    key_file.write_text(peer.rsa_public_pem, "ascii")
+    log(f"starting {fed.fanout_hosts} sink hosts...")
+    sinks = start_sinks(workdir, fed.fanout_hosts, key_file)
+    servers.append(sinks.server)
+    results = [run_inbox(generator, workdir, sinks, peer.rsa_private_pem,
+                         seconds=settings.seconds, rounds=fed.inbox_rounds,
+                         warmup=settings.warmup, connections=settings.connections, log=log)]
+    results += run_fanout(workdir, sinks, fed, log)
+    return results

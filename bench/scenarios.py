@@ -17,6 +17,11 @@ class Scenario:
     target_ratio: float | None = None
     body: bytes | str | None = None
     headers: dict[str, str] | None = None
+    lower_is_better: bool = False  # a time or a size: passes when ratio <= target_ratio
+
+    def url(self, base_url: str) -> str:
+        """The request URL on a server; `{host}` in the path becomes its host:port."""
+        return base_url + self.path.replace("{host}", base_url.split("://", 1)[1])
 
     def body_bytes(self) -> bytes | None:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
@@ -25,7 +30,14 @@ class Scenario:
 # The ceiling: the same generator, the same connections, on bench/ceiling.py's only route.
 CEILING = Scenario("bare aiohttp (ceiling)", "GET", "/")
 
+AS2_ACCEPT = {"Accept": "application/activity+json"}
+
 SCENARIOS: list[Scenario] = [
     Scenario("healthz", "GET", "/healthz"),   # JSON, one DB round trip
     Scenario("home", "GET", "/"),             # template rendering + DB reads
+    # Federation reads (issue 4): cached bytes, invalidated on change. `{host}` is the node's.
+    Scenario("actor GET", "GET", "/debats/mobilites-douces", target_ratio=0.75,
+             headers=AS2_ACCEPT),
+    Scenario("webfinger", "GET",
+             "/.well-known/webfinger?resource=acct:mobilites-douces@{host}", target_ratio=0.85),
 ]

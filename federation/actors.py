@@ -3,6 +3,7 @@ Never trusts a key that its owner's actor document does not list (keyId → owne
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,11 @@ log = logging.getLogger(__name__)
 ACTOR_TTL = timedelta(days=1)
 NODEINFO_TTL = timedelta(days=7)  # software changes rarely; its name is informative only
 _SCHEME_CACHE_SIZE = 4096
+# Signers by key id, in memory: a busy inbox verifies the same few keys again and again, and a
+# database read per request would cost more than the verification. Entries live a minute (the
+# table stays the truth: a key rotation refetches and replaces the entry at once).
+_KEY_CACHE_SIZE = 4096
+_KEY_CACHE_SECONDS = 60.0
 
 
 class SignerUnknown(Exception):
@@ -50,6 +56,15 @@ class Verified:
 class RemoteActors:
     def __init__(self, fed: Federation):
         self.fed = fed
+        self._by_key: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
+
+    def _remember_key(self, actor: RemoteActor) -> None:
+        if actor.public_key_id is None:
+            return
+        self._by_key[actor.public_key_id] = (time.monotonic() + _KEY_CACHE_SECONDS, actor)
+        self._by_key.move_to_end(actor.public_key_id)
+        while len(self._by_key) > _KEY_CACHE_SIZE:
+            self._by_key.popitem(last=False)
 
     def _fresh(self, actor: RemoteActor) -> bool:
         return self.fed.clock.now() - actor.fetched_at < ACTOR_TTL
@@ -76,6 +91,8 @@ class RemoteActors:
             if exc.status == 410:
                 async with self.fed.db.transaction() as tx:
                     await RemoteRepo(tx.conn).mark_gone(url)
+                for key_id in [k for k, (_, a) in self._by_key.items() if a.ap_id == url]:
+                    del self._by_key[key_id]
             raise
         try:
             document = vocab.from_ap_actor(raw)
@@ -99,6 +116,7 @@ class RemoteActors:
         )
         async with self.fed.db.transaction() as tx:
             await RemoteRepo(tx.conn).upsert_actor(actor)
+        self._remember_key(actor)
         return actor
 
     async def key_owner(self, key_id: str, *, refresh: bool = False) -> tuple[RemoteActor, bool]:
@@ -108,8 +126,12 @@ class RemoteActors:
         if self.fed.uris.is_local(key_id):
             raise SignerUnknown("keyId names a local key")
         if not refresh:
+            held = self._by_key.get(key_id)
+            if held is not None and held[0] > time.monotonic() and self._fresh(held[1]):
+                return held[1], False
             cached = await RemoteRepo(self.fed.db.read().conn).find_actor_by_key(key_id)
             if cached is not None and self._fresh(cached) and not cached.is_gone:
+                self._remember_key(cached)
                 return cached, False
         try:
             return await self._fetch_key_owner(key_id), True

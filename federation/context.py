@@ -13,10 +13,13 @@ import aiohttp
 
 from node.ports import Clock
 from storage.db import Database
+from storage.repos.inbox import InboxRepo, NewInboxMessage
 
-from . import delivery, dispatch
+from . import dispatch, fanout
 from .actors import RemoteActors, SignatureSchemes
-from .fetch import Fetcher, HostLimiter, Identity, sign_headers
+from .commit import GroupCommit
+from .delivery import DeliveryPool
+from .fetch import Fetcher, Identity, sign_headers
 from .keys import NODE_OWNER, KeyStore
 from .local_actors import LocalActors
 from .uris import Uris
@@ -78,7 +81,10 @@ class Federation:
         )
         self.remote = RemoteActors(self)
         self.local = LocalActors(self)
-        self.delivery_limiter = HostLimiter(settings.delivery_per_host)
+        self.pool = DeliveryPool(self)
+        # The inbox records verified activities by group commit (inbox.record).
+        self.inbox_commits: GroupCommit[NewInboxMessage, bool] = GroupCommit(
+            database, lambda conn, messages: InboxRepo(conn).add_many(messages, self.now()))
         self.jrd_cache = JrdCache()
 
     def now(self) -> datetime:
@@ -90,22 +96,41 @@ class Federation:
         return sign_headers(method, url, headers, body, key_id=identity.key_id,
                             private_key_pem=keys.rsa_private_pem, scheme=scheme, now=self.now())
 
+    def wake_delivery(self) -> None:
+        """Deliveries were queued: let the pool claim them now rather than at its next poll."""
+        self.pool.wake()
+
     async def run_once(self) -> int:
-        """One pass of every federation worker; returns how many units of work were done."""
+        """One pass of every federation worker, the delivery pool drained once (tests drive
+        the node with this); returns how many units of work were done."""
         done = await dispatch.run_once(self)
-        done += await delivery.run_once(self)
+        done += await fanout.run_once(self)
+        done += await self.pool.run_once()
         done += await self.remote.refresh_software()
         return done
 
     async def run_forever(self, poll_seconds: float) -> None:
-        while True:
-            try:
-                done = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Loop boundary: each row already carries its own error; this is the rest.
-                log.exception("federation worker pass failed")
-                done = 0
-            if not done:
-                await asyncio.sleep(poll_seconds)
+        """The delivery pool runs continuously beside a loop over the other workers."""
+        pool = asyncio.create_task(self.pool.run_forever(poll_seconds), name="delivery-pool")
+        try:
+            while True:
+                try:
+                    done = await dispatch.run_once(self)
+                    done += await fanout.run_once(self)
+                    done += await self.remote.refresh_software()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Loop boundary: each row already carries its own error; this is the rest.
+                    log.exception("federation worker pass failed")
+                    done = 0
+                if pool.done() and not pool.cancelled():
+                    # The pool only ends on an error it could not handle: log it, restart it.
+                    log.error("delivery pool stopped: %r; restarting it", pool.exception())
+                    pool = asyncio.create_task(self.pool.run_forever(poll_seconds),
+                                               name="delivery-pool")
+                if not done:
+                    await asyncio.sleep(poll_seconds)
+        finally:
+            pool.cancel()
+            await asyncio.gather(pool, return_exceptions=True)

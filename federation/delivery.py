@@ -1,9 +1,29 @@
-"""Delivery worker: claim due deliveries, sign at each attempt, POST, classify, reschedule.
-Signing happens per attempt because a signature carries its Date and expires (Lemmy does too)."""
+"""Delivery pool: claim due deliveries under a lease, sign at each attempt, POST, classify,
+record, reschedule. Scheduling is continuous: a delivery starts as soon as a slot frees, so a
+live host never waits for a batch that also holds dead ones. Signing happens per attempt
+because a signature carries its Date and expires (Lemmy does the same).
+
+Bounds: at most `delivery_concurrency` deliveries are being attempted, and at most
+`delivery_per_host` are in flight to any one host. A delivery still unanswered after
+STALL_AFTER_SECONDS (a black-holed host: it took the connection and never answers) moves to a
+lane of its own, bounded at STALLED_PER_SLOT × `delivery_concurrency`, and frees its slot: dead
+hosts wait out their own timeouts there instead of starving the live ones. Every attempt has
+its own total timeout (`fetch_timeout_seconds`).
+
+Crash safety: a claimed row carries `locked_until`; it is finished or rescheduled in one
+transaction after the attempt. A crash therefore loses nothing: the rows leased at that moment
+are attempted again. Of those, only the ones being attempted — at most `delivery_concurrency`
+plus the stalled lane — may already have reached their peer and reach it twice (receivers,
+ours included, dedupe by activity id); the others were claimed ahead (up to one pool's worth,
+so that claims are batched) and had not been sent. Outcomes are written by group commit: the
+attempts that end while one transaction is being written share the next one.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter, deque
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -11,6 +31,7 @@ from storage.repos.outbox import Delivery, OutboxActivity, OutboxRepo
 from storage.repos.remote import RemoteRepo
 
 from . import retry
+from .commit import GroupCommit
 from .fetch import FetchError, Identity
 from .retry import Outcome
 
@@ -19,61 +40,234 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A live inbox answers in milliseconds; Mastodon verifies a signature before answering, which
+# can take a key fetch (a second or so). Past this an attempt is probably a dead host.
+STALL_AFTER_SECONDS = 2.0
+# How many stalled attempts each slot may leave behind: 4 × 16 by default, enough for the dead
+# tenth of a 500-host fan-out while sockets and memory stay bounded.
+STALLED_PER_SLOT = 4
+# The lease outlives one attempt (bounded by fetch_timeout_seconds, both knocks included) and
+# the write of its outcome; a pool that died leaves rows claimable after it.
+LEASE_MARGIN_SECONDS = 60.0
+
 
 def lease_for(fed: Federation) -> timedelta:
-    # Long enough for one POST (and its double knock) to finish; a crash frees it afterwards.
-    return timedelta(seconds=3 * fed.settings.fetch_timeout_seconds + 30)
+    return timedelta(seconds=fed.settings.fetch_timeout_seconds + LEASE_MARGIN_SECONDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one attempt of one delivery came to, waiting to be recorded."""
+
+    delivery: Delivery
+    activity_ap_id: str
+    outcome: Outcome
+    status: int | None
+    error: str | None
+    retry_after: str | None
 
 
 async def run_once(fed: Federation) -> int:
-    """Attempt every due delivery once (up to the concurrency bound); return how many."""
-    now = fed.now()
-    async with fed.db.transaction() as tx:
-        claimed = await OutboxRepo(tx.conn).claim_due(
-            now, now + lease_for(fed), fed.settings.delivery_concurrency)
-    if not claimed:
-        return 0
-    activities = await OutboxRepo(fed.db.read().conn).get_activities(
-        sorted({d.activity_id for d in claimed}))
-    await asyncio.gather(*(_attempt(fed, d, activities[d.activity_id]) for d in claimed))
-    return len(claimed)
+    """Attempt the due deliveries that fit in the pool's bounds, wait for them; how many."""
+    return await fed.pool.run_once()
 
 
-async def _attempt(fed: Federation, delivery: Delivery, activity: OutboxActivity) -> None:
-    status = retry_after = None
-    try:
-        async with fed.delivery_limiter.limit(delivery.host):
-            posted = await fed.fetcher.post(
+class DeliveryPool:
+    def __init__(self, fed: Federation):
+        self.fed = fed
+        self.capacity = fed.settings.delivery_concurrency
+        self.per_host = fed.settings.delivery_per_host
+        self.stalled_max = STALLED_PER_SLOT * self.capacity
+        self.active = 0  # attempts counted against `capacity`
+        self.stalled = 0  # attempts moved to the stalled lane
+        self.hosts: Counter[str] = Counter()  # claimed per host: both lanes and the ready queue
+        # Claimed ahead, waiting for a slot: one claim per pool's worth of attempts, not per
+        # attempt. Leased like the others; never sent yet, so never a repeat after a crash.
+        self._ready: deque[tuple[Delivery, OutboxActivity]] = deque()
+        self._tasks: set[asyncio.Task] = set()
+        self._wake = asyncio.Event()
+        # Outcomes by group commit: the attempts that end while one transaction is being
+        # written share the next one.
+        self._recorder: GroupCommit[Attempt, str] = GroupCommit(
+            fed.db, lambda conn, attempts: _write_attempts(fed, conn, attempts))
+
+    def wake(self) -> None:
+        """New deliveries may be due (or a slot freed): claim now rather than at the next poll."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return self.active + self.stalled
+
+    # -- driving
+
+    async def run_once(self) -> int:
+        """Claim what fits now, attempt it, wait for every attempt to be recorded."""
+        self._ready.extend(await self._claim(self.capacity - self.active))
+        started = self._start_ready()
+        if started:
+            await asyncio.gather(*started, return_exceptions=True)
+        return len(started)
+
+    async def run_forever(self, poll_seconds: float) -> None:
+        """Keep the pool full; wake on a freed slot, on new work, or every `poll_seconds`."""
+        async with self.fed.db.transaction() as tx:
+            released = await OutboxRepo(tx.conn).release_leases()
+        if released:
+            # The process that held these leases is gone (one pool per database): these are
+            # the deliveries that were in flight when it stopped.
+            log.info("taking back %d deliveries left in flight by an earlier run", released)
+        try:
+            while True:
+                self._wake.clear()
+                self._start_ready()
+                free = self.capacity - self.active
+                if free > 0:  # and nothing is ready: claim these slots' worth and one more pool
+                    try:
+                        self._ready.extend(await self._claim(free + self.capacity))
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        log.exception("claiming deliveries failed")  # loop boundary
+                    self._start_ready()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                except TimeoutError:
+                    pass
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop every attempt; their rows stay leased and are taken back at the next start."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._recorder.close()
+        for delivery, _ in self._ready:
+            self._forget_host(delivery.host)
+        self._ready.clear()
+
+    # -- claiming
+
+    async def _claim(self, count: int) -> list[tuple[Delivery, OutboxActivity]]:
+        """Lease up to `count` due deliveries, no host beyond its bound; count their hosts."""
+        if count <= 0:
+            return []
+        now = self.fed.now()
+        async with self.fed.db.transaction() as tx:
+            claimed = await OutboxRepo(tx.conn).claim_due(
+                now, now + lease_for(self.fed), count, per_host=self.per_host, busy=self.hosts)
+        if not claimed:
+            return []
+        # Counted at once (no await since the claim), so that a concurrent claim sees them.
+        for delivery in claimed:
+            self.hosts[delivery.host] += 1
+        try:
+            activities = await OutboxRepo(self.fed.db.read().conn).get_activities(
+                sorted({d.activity_id for d in claimed}))
+        except BaseException:
+            for delivery in claimed:
+                self._forget_host(delivery.host)
+            raise
+        return [(d, activities[d.activity_id]) for d in claimed]
+
+    def _start_ready(self) -> list[asyncio.Task]:
+        started = []
+        while self._ready and self.active < self.capacity:
+            delivery, activity = self._ready.popleft()
+            self.active += 1
+            started.append(self._start(delivery, activity))
+        return started
+
+    def _start(self, delivery: Delivery, activity: OutboxActivity) -> asyncio.Task:
+        task = asyncio.create_task(self._deliver(delivery, activity),
+                                   name=f"delivery-{delivery.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _release(self, delivery: Delivery, *, stalled: bool) -> None:
+        if stalled:
+            self.stalled -= 1
+        else:
+            self.active -= 1
+        self._forget_host(delivery.host)
+        self._wake.set()
+
+    def _forget_host(self, host: str) -> None:
+        self.hosts[host] -= 1
+        if self.hosts[host] <= 0:
+            del self.hosts[host]
+
+    # -- one delivery
+
+    async def _deliver(self, delivery: Delivery, activity: OutboxActivity) -> None:
+        """One delivery's task: attempt (moving to the stalled lane if it hangs), record."""
+        stalled = False
+        attempt = asyncio.ensure_future(self._attempt(delivery, activity))
+        try:
+            done, _ = await asyncio.wait({attempt}, timeout=STALL_AFTER_SECONDS)
+            if not done and self.stalled < self.stalled_max:
+                stalled = True
+                self.active -= 1
+                self.stalled += 1
+                self._wake.set()  # its slot is free for a live host
+            result = await attempt
+            outcome = await self._recorder.submit(result)
+            if outcome != Outcome.DELIVERED.value:
+                log.info("delivery of %s to %s: %s", activity.ap_id, delivery.inbox, outcome)
+        except asyncio.CancelledError:
+            attempt.cancel()
+            raise
+        except Exception:
+            # Loop boundary: the outcome could not be written; the row stays leased and is
+            # attempted again once the lease ends.
+            log.exception("recording delivery %s of %s to %s failed", delivery.id,
+                          activity.ap_id, delivery.inbox)
+        finally:
+            self._release(delivery, stalled=stalled)
+
+    async def _attempt(self, delivery: Delivery, activity: OutboxActivity) -> Attempt:
+        status = retry_after = None
+        try:
+            posted = await self.fed.fetcher.post(
                 delivery.inbox, activity.body.encode(),
-                sign_as=Identity(activity.key_owner, fed.uris.main_key_id(activity.actor)))
-        status, retry_after = posted.status, posted.retry_after
-        outcome = retry.classify_status(posted.status, delivery.attempts)
-        error = None if outcome is Outcome.DELIVERED else f"HTTP {status}: {posted.excerpt}"
-    except FetchError as exc:
-        status, retry_after = exc.status, exc.retry_after
-        outcome, error = retry.classify_error(exc.permanent), exc.reason
-    except Exception as exc:
-        # Loop boundary: record it on the row and go on with the others.
-        log.exception("delivery %s of %s to %s failed", delivery.id, activity.ap_id, delivery.inbox)
-        outcome, error = Outcome.RETRY, f"internal error: {type(exc).__name__}"
-    await _record(fed, delivery, activity, outcome, status, error, retry_after)
+                sign_as=Identity(activity.key_owner, self.fed.uris.main_key_id(activity.actor)))
+            status, retry_after = posted.status, posted.retry_after
+            outcome = retry.classify_status(posted.status, delivery.attempts)
+            error = None if outcome is Outcome.DELIVERED else f"HTTP {status}: {posted.excerpt}"
+        except FetchError as exc:
+            status, retry_after = exc.status, exc.retry_after
+            outcome, error = retry.classify_error(exc.permanent), exc.reason
+        except Exception as exc:
+            # Loop boundary: record it on the row and go on with the others.
+            log.exception("delivery %s of %s to %s failed", delivery.id, activity.ap_id,
+                          delivery.inbox)
+            outcome, error = Outcome.RETRY, f"internal error: {type(exc).__name__}"
+        return Attempt(delivery, activity.ap_id, outcome, status, error, retry_after)
 
 
-async def _record(fed: Federation, delivery: Delivery, activity: OutboxActivity, outcome: Outcome,
-                  status: int | None, error: str | None, retry_after: str | None) -> None:
+async def _write_attempts(fed: Federation, conn, attempts: list[Attempt]) -> list[str]:
+    """Record attempts in the caller's transaction; what each came to (for the log)."""
     now = fed.now()
-    async with fed.db.transaction() as tx:
-        repo = OutboxRepo(tx.conn)
+    repo = OutboxRepo(conn)
+    done = []
+    for a in attempts:
+        delivery, outcome, error = a.delivery, a.outcome, a.error
         if outcome is Outcome.RETRY:
             delay = retry.next_delay(
                 delivery.attempts, fed.settings, fed.rng, elapsed=now - delivery.created_at,
-                retry_after=retry.parse_retry_after(retry_after, now))
+                retry_after=retry.parse_retry_after(a.retry_after, now))
             if delay is not None:
-                await repo.reschedule(delivery.id, now + delay, status, error)
-                return
-            outcome, error = Outcome.FAILED, f"gave up after {delivery.attempts} attempts: {error}"
+                await repo.reschedule(delivery.id, now + delay, a.status, error)
+                done.append(f"retry ({error})")
+                continue
+            # Dead letter: final, with the reason, for the operator to read.
+            outcome = Outcome.FAILED
+            error = f"gave up after {delivery.attempts} attempts: {error}"
         if outcome is Outcome.GONE:
-            await RemoteRepo(tx.conn).mark_gone_by_inbox(delivery.inbox)
-        await repo.finish(delivery.id, outcome.value, now, status, error)
-    if outcome is not Outcome.DELIVERED:
-        log.info("delivery of %s to %s: %s (%s)", activity.ap_id, delivery.inbox, outcome, error)
+            await RemoteRepo(conn).mark_gone_by_inbox(delivery.inbox)
+        await repo.finish(delivery.id, outcome.value, now, a.status, error)
+        done.append(outcome.value if outcome is Outcome.DELIVERED else f"{outcome} ({error})")
+    return done

@@ -24,8 +24,11 @@ LEASE = timedelta(minutes=5)  # far above one activity's work; a crash frees the
 
 Handler = Callable[[Work, vocab.InboundActivity], Awaitable[None]]
 
+ANY = "*"  # a route for every object type of an activity that has no route of its own
+
 # (activity type, object type) → handler. The object type is None when only an id was sent:
 # the handler then resolves it among the activities it knows (Mitra's Accept sends the id).
+# A more precise route wins over (type, ANY): issue 5 adds ("Create", "Question") and the like.
 ROUTES: dict[tuple[str, str | None], Handler] = {
     ("Follow", "Actor"): handlers.receive_follow,
     ("Accept", "Follow"): handlers.receive_accept_follow,
@@ -34,7 +37,15 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     ("Reject", None): handlers.receive_reject_follow,
     ("Undo", "Follow"): handlers.receive_undo_follow,
     ("Undo", None): handlers.receive_undo_follow,
+    ("Create", ANY): handlers.receive_create_object,
+    ("Update", ANY): handlers.receive_update_object,
+    **{("Update", kind): handlers.receive_update_actor for kind in vocab.ACTOR_TYPES},
+    ("Delete", ANY): handlers.receive_delete_object,
 }
+
+
+def route(key: tuple[str, str | None]) -> Handler | None:
+    return ROUTES.get(key) or ROUTES.get((key[0], ANY))
 
 
 async def run_once(fed: Federation, limit: int = BATCH) -> int:
@@ -50,7 +61,7 @@ async def process(fed: Federation, message: InboxMessage) -> None:
     work = Work(fed, message)
     try:
         activity = vocab.from_ap_activity(vocab.parse_json(message.body))
-        handler = ROUTES.get(activity.dispatch_key)
+        handler = route(activity.dispatch_key)
         if handler is None:
             kind, object_type = activity.dispatch_key
             raise Ignored(f"no handler for {kind}({object_type or 'reference'})")

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, AsyncIterator
 from node.errors import Forbidden, NotFound
 from storage.repos.follows import Following, FollowRepo
 from storage.repos.inbox import InboxMessage, InboxRepo
+from storage.repos.remote import RemoteObjectRepo, RemoteRepo
 
 from . import follows, vocab
+from .uris import host_of, origin_of
 
 if TYPE_CHECKING:
     from .context import Federation
@@ -97,3 +99,115 @@ async def receive_undo_follow(work: Work, response: vocab.Response) -> None:
         if row.follower_ap_id != response.actor:
             raise Forbidden("only the follower may undo its Follow")
         await repo.delete_follower(row.id)
+
+
+# -- objects of remote actors we follow: generic for now (issue 5 maps Question and Note)
+
+# remote_objects is keyed by remote input, so it is capped (INTEROP security rule 6): past
+# this many objects from one actor, its oldest are dropped.
+MAX_OBJECTS_PER_ACTOR = 5000
+
+
+def _refuse_local(work: Work, *ids: str | None) -> None:
+    """INTEROP security rule 4: our objects change only through our own code."""
+    if any(i is not None and work.fed.uris.is_local(i) for i in ids):
+        raise Forbidden("a remote activity cannot create, change or delete one of our objects")
+
+
+async def _authentic_object(work: Work,
+                            activity: vocab.Activity) -> tuple[vocab.ObjectDocument, str]:
+    """The object as its origin has it, and its JSON to keep.
+
+    An embedded copy with the sender's origin is the sender's word, signed with the request:
+    kept. Another origin's copy, or a bare id, is fetched from its origin (signed GET, id ==
+    final URL): what was sent is never trusted (INTEROP rules 1 and 3).
+    """
+    fed = work.fed
+    embedded = vocab.embedded_object(activity)
+    if embedded is not None and origin_of(embedded[0].id) == origin_of(activity.actor):
+        obj, body = embedded
+    else:
+        url, raw = await fed.fetcher.get_ap(activity.object_id, sign_as=fed.node_identity)
+        obj = vocab.from_ap_object(raw)
+        if url != activity.object_id or obj.id != activity.object_id:
+            raise Forbidden("the object's origin serves it under another id")
+        body = vocab.dumps(raw).decode()
+    # At this point `obj` is what its origin says. It must be the sender's to create or change.
+    _refuse_local(work, obj.id, obj.attributed_to)
+    if obj.attributed_to is not None and origin_of(obj.attributed_to) != origin_of(activity.actor):
+        raise Forbidden("the object is attributed to another origin than its sender's")
+    if obj.type in vocab.ACTOR_TYPES:
+        raise Ignored("an actor is not an object to record")
+    return obj, body
+
+
+async def receive_create_object(work: Work, activity: vocab.Activity) -> None:
+    """A followed actor created an object: record it once (a tombstone keeps it deleted)."""
+    fed = work.fed
+    _refuse_local(work, activity.object_id)
+    if not await FollowRepo(fed.db.read().conn).is_followed(activity.actor):
+        raise Ignored("not from an actor we follow")
+    obj, body = await _authentic_object(work, activity)
+    async with work.transaction() as tx:
+        repo = RemoteObjectRepo(tx.conn)
+        existing = await repo.find(obj.id)
+        if existing is not None:
+            raise Ignored("this object was deleted" if existing.is_deleted
+                          else "this object was already received")
+        await repo.add(ap_id=obj.id, type=obj.type[:64], actor=activity.actor,
+                       attributed_to=obj.attributed_to, host=host_of(obj.id), body=body,
+                       activity_id=activity.id, at=fed.now())
+        if await repo.count_by_actor(activity.actor) > MAX_OBJECTS_PER_ACTOR:
+            await repo.prune_actor(activity.actor, MAX_OBJECTS_PER_ACTOR)
+
+
+async def receive_update_object(work: Work, activity: vocab.Activity) -> None:
+    """The object's origin changed it: replace our copy (never one we do not have)."""
+    if activity.object_id == activity.actor:
+        return await receive_update_actor(work, activity)
+    fed = work.fed
+    _refuse_local(work, activity.object_id)
+    if origin_of(activity.object_id) != origin_of(activity.actor):
+        raise Forbidden("only the object's origin may update it")
+    obj, body = await _authentic_object(work, activity)
+    async with work.transaction() as tx:
+        repo = RemoteObjectRepo(tx.conn)
+        existing = await repo.find(obj.id)
+        if existing is None:
+            raise Ignored("it updates an object we do not have")
+        if existing.is_deleted:
+            raise Ignored("it updates a deleted object")
+        await repo.update(obj.id, type=obj.type[:64], attributed_to=obj.attributed_to,
+                          body=body, activity_id=activity.id, at=fed.now())
+
+
+async def receive_update_actor(work: Work, activity: vocab.Activity) -> None:
+    """An actor changed its profile: refetch it from its origin (the copy sent is not used)."""
+    _refuse_local(work, activity.object_id)
+    if origin_of(activity.object_id) != origin_of(activity.actor):
+        raise Forbidden("only the object's origin may update it")
+    if activity.object_id != activity.actor:
+        raise Forbidden("an actor may only update itself")
+    await work.fed.remote.get(activity.actor, refresh=True)
+
+
+async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
+    """The origin deleted an object (tombstoned here), or an actor deleted itself (gone)."""
+    fed = work.fed
+    _refuse_local(work, activity.object_id)
+    if origin_of(activity.object_id) != origin_of(activity.actor):
+        raise Forbidden("only the object's origin may delete it")
+    async with work.transaction() as tx:
+        if activity.object_id == activity.actor:
+            await RemoteRepo(tx.conn).mark_gone(activity.actor)  # nothing goes to it any more
+            return
+        repo = RemoteObjectRepo(tx.conn)
+        existing = await repo.find(activity.object_id)
+        if existing is not None and existing.is_deleted:
+            raise Ignored("this object was already deleted")
+        if existing is None and not await FollowRepo(tx.conn).is_followed(activity.actor):
+            raise Ignored("it deletes an object we do not have")
+        # Unknown but from a followed actor: a tombstone, so that a late Create stays dead.
+        await repo.tombstone(ap_id=activity.object_id, actor=activity.actor,
+                             host=host_of(activity.object_id), activity_id=activity.id,
+                             at=fed.now())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from storage.repos.inbox import InboxRepo, NewInboxMessage
+from storage.repos.inbox import NewInboxMessage
 
 from . import vocab
 from .actors import SignerUnknown, Verified
@@ -132,12 +132,13 @@ async def record(fed: Federation, envelope: Envelope, verified: Verified) -> boo
         # Re-serialised from what was verified (the digest bound these bytes): same content.
         body=json.dumps(envelope.activity, ensure_ascii=False, separators=(",", ":")),
     )
-    async with fed.db.transaction() as tx:
-        added = await InboxRepo(tx.conn).add(message, fed.now())
+    # Group commit (federation/commit.py): answered once durable, sharing the transaction
+    # with the records of concurrent requests.
+    added = await fed.inbox_commits.submit(message)
     if verified.signature.scheme == "rfc9421":
         # A peer that signs RFC 9421 verifies it too: answer in kind from now on.
         await fed.schemes.remember(host_of(verified.signer.ap_id), "rfc9421")
-    return added is not None
+    return added
 
 
 async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,

@@ -30,6 +30,8 @@ ACTIVITY_TYPES = frozenset({
     "Reject", "Remove", "TentativeAccept", "TentativeReject", "Travel", "Undo", "Update", "View",
     "Lock", "EmojiReact",
 })
+# Activities whose embedded object we keep (as JSON) for the handlers to verify and store.
+OBJECT_ACTIVITY_TYPES = frozenset({"Create", "Update", "Delete"})
 MAX_JSON_DEPTH = 32  # real payloads nest < 10 deep (Fedify's contexts are the deepest we saw)
 MAX_STRING_LIST = 1000  # `to`/`cc` longer than this are truncated, not trusted
 
@@ -178,6 +180,8 @@ class Activity:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
+    # Create/Update/Delete: the embedded object as JSON, untrusted until its origin is checked.
+    object_json: str | None = None
 
     @property
     def dispatch_key(self) -> tuple[str, str | None]:
@@ -223,8 +227,11 @@ def from_ap_activity(raw: Any) -> InboundActivity:
         return Response(kind, activity_id, actor, object_id, object_type, follow)
     if kind not in ACTIVITY_TYPES:
         raise MalformedActivity(f"{kind[:40]!r} is not an activity type")
+    object_json = None
+    if kind in OBJECT_ACTIVITY_TYPES and isinstance(obj, dict):
+        object_json = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     return Activity(kind, activity_id, actor, object_id, object_type, ids_of(raw.get("to")),
-                    ids_of(raw.get("cc")), ids_of(raw.get("audience")))
+                    ids_of(raw.get("cc")), ids_of(raw.get("audience")), object_json)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,6 +349,13 @@ def from_ap_object(raw: Any) -> ObjectDocument:
     )
 
 
+def embedded_object(activity: Activity) -> tuple[ObjectDocument, str] | None:
+    """The object embedded in a Create/Update/Delete and its JSON; None for a bare id."""
+    if activity.object_json is None:
+        return None
+    return from_ap_object(json.loads(activity.object_json)), activity.object_json
+
+
 def from_ap_collection(raw: Any) -> CollectionDocument:
     if not isinstance(raw, dict):
         raise MalformedActivity("collection is not a JSON object")
@@ -402,6 +416,7 @@ def _context(uris_context: str) -> list:
             "value": "schema:value",
             "role": "thc:role",
             "mandate": "thc:mandate",
+            "status": "thc:status",
         },
     ]
 
@@ -476,6 +491,7 @@ def to_ap_group(debate: Debate, links: ActorLinks, moderators: str) -> dict:
     doc = _actor_base("Group", links, debate.slug, debate.title,
                       _paragraph(debate.description), debate.created_at, False)
     doc["attributedTo"] = moderators
+    doc["status"] = debate.status.value  # open, closed, concluded: what an Update(Group) tells
     # STYLE.md: THC peers get the markdown source and render it themselves.
     doc["source"] = {"content": debate.description, "mediaType": "text/markdown"}
     return doc
@@ -511,6 +527,26 @@ def to_ap_response(response: Response) -> dict:
             "actor": response.actor, "object": _embedded_follow(response.follow), "to": [to]}
 
 
+def without_context(document: dict) -> dict:
+    """A document to embed in an activity: the activity carries the @context."""
+    return {k: v for k, v in document.items() if k != "@context"}
+
+
+def to_ap_update(activity_id: str, actor: str, document: dict, *, to: list[str],
+                 cc: list[str], published: datetime) -> dict:
+    """Update carrying the object's whole current document (Mastodon's Update(Person) too)."""
+    return {"@context": document.get("@context", AS_CONTEXT), "id": activity_id,
+            "type": "Update", "actor": actor, "object": without_context(document),
+            "to": to, "cc": cc, "published": _iso(published)}
+
+
+def to_ap_announce(activity_id: str, actor: str, object_id: str, *, to: list[str],
+                   cc: list[str], published: datetime) -> dict:
+    """Announce of an object by id: receivers fetch it from its origin (nothing to trust)."""
+    return {"@context": AS_CONTEXT, "id": activity_id, "type": "Announce", "actor": actor,
+            "object": object_id, "to": to, "cc": cc, "published": _iso(published)}
+
+
 def to_ap_ordered_collection(collection_id: str, total: int, first: str) -> dict:
     # Mastodon reads totalItems and walks `first`; pages keep documents far under 1 MiB.
     return {"@context": AS_CONTEXT, "id": collection_id, "type": "OrderedCollection",
@@ -530,4 +566,5 @@ def to_ap_collection_page(page_id: str, part_of: str, items: list, next_page: st
 
 def context_document(context_url: str) -> dict:
     """The JSON-LD context of our vocabulary (a stub until proposals and votes federate)."""
-    return {"@context": {"thc": context_url + "#", "role": "thc:role", "mandate": "thc:mandate"}}
+    return {"@context": {"thc": context_url + "#", "role": "thc:role", "mandate": "thc:mandate",
+                         "status": "thc:status"}}

@@ -16,6 +16,7 @@ from . import appkeys
 VIEWER = web.RequestKey("viewer", object)  # Member | None
 SESSION_ID_HASH = web.RequestKey("session_id_hash", object)  # str | None
 SESSION_COOKIE = "thc_session"
+API_PATH_PREFIX = "/api/"
 SESSION_LIFETIME = timedelta(days=30)
 # Sliding expiry, refreshed at most once a day to keep reads read-only.
 SESSION_REFRESH_AFTER = timedelta(days=1)
@@ -60,7 +61,11 @@ def identity_middleware(*, secure_cookie: bool):
                                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
             request[VIEWER] = await reader.members.get(member_id)
             return await handler(request)
+        # The JSON API is exempt from CSRF form tokens (web/csrf.py), so it must not honour
+        # ambient credentials either: under /api/ only a Bearer token identifies anyone.
         cookie = request.cookies.get(SESSION_COOKIE)
+        if request.path.startswith(API_PATH_PREFIX):
+            cookie = None
         if cookie and len(cookie) <= 64:
             id_hash = _hash(cookie)
             now = clock.now()

@@ -1,14 +1,13 @@
 """HTML pages: parse the request, read through the repositories, render a template."""
 from __future__ import annotations
 
-import html
-
 from aiohttp import web
 
-from node.errors import NotFound
 from node.model import DebateStatus
 
 from . import appkeys
+
+LATEST_PROPOSALS = 5
 
 
 async def home(request: web.Request) -> web.Response:
@@ -19,33 +18,18 @@ async def home(request: web.Request) -> web.Response:
     other_page = await repos.debates.list_page(
         statuses=(DebateStatus.CLOSED, DebateStatus.CONCLUDED), limit=10
     )
+    # The latest proposals of every debate (the debate pages, web/pages_debate.py, page them).
+    latest = await repos.proposals.list_page(None, limit=LATEST_PROPOSALS)
+    debates = {}
+    for summary in latest.items:
+        debate_id = summary.proposal.debate_id
+        if debate_id not in debates:
+            debates[debate_id] = await repos.debates.get(debate_id)
     return request.app[appkeys.TEMPLATES].render(
         request, "home.html",
         {"open_debates": open_page.items, "next_cursor": open_page.next_cursor,
-         "past_debates": other_page.items, "member_count": await repos.members.count()},
-    )
-
-
-async def debate(request: web.Request) -> web.Response:
-    repos = request.app[appkeys.DATABASE].read()
-    found = await repos.debates.find_by_slug(request.match_info["slug"])
-    if found is None or found.status is DebateStatus.DRAFT:
-        raise NotFound(f"no debate with slug {request.match_info['slug']!r}")
-    return request.app[appkeys.TEMPLATES].render(request, "debate.html", {"debate": found})
-
-
-async def member(request: web.Request) -> web.Response:
-    # Minimal until the member page exists: the same URL is the member's Person actor id.
-    repos = request.app[appkeys.DATABASE].read()
-    found = await repos.members.find_by_username(request.match_info["username"])
-    if found is None:
-        raise NotFound(f"no member named {request.match_info['username']!r}")
-    name = html.escape(found.display_name)
-    return web.Response(
-        text=f"<!doctype html><html lang=\"{request.app[appkeys.CONFIG].node.default_language}\">"
-             f"<head><meta charset=\"utf-8\"><title>{name}</title></head>"
-             f"<body><h1>{name}</h1><p>@{html.escape(found.username)}</p></body></html>",
-        content_type="text/html",
+         "past_debates": other_page.items, "member_count": await repos.members.count(),
+         "latest_proposals": latest.items, "proposal_debates": debates},
     )
 
 

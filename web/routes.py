@@ -7,7 +7,8 @@ from aiohttp import web
 
 from federation.routes import FederationRoutes
 
-from . import account, appkeys, pages
+from . import account, admin, api, appkeys, feeds, network, pages, profile
+from . import pages_debate, pages_proposal, participation, proposal_form
 
 STATIC_DIR = resources.files("web") / "static"
 
@@ -18,8 +19,42 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_routes(
         [
             web.get("/", pages.home, name="home"),
-            web.get("/debats/{slug}", federation.debate(pages.debate), name="debate"),
-            web.get("/membres/{username}", federation.member(pages.member), name="member"),
+            web.get("/debats/{slug}", federation.debate(pages_debate.debate), name="debate"),
+            # Deliberation pages and forms (issue 3). A proposal has one canonical URL,
+            # /propositions/{id} (its ActivityPub id later); versions hang below it.
+            web.get("/debats/{slug}/moderation", pages_debate.moderation_history,
+                    name="debate_moderation"),
+            web.get("/debats/{slug}/propositions/nouvelle", proposal_form.new_proposal_form,
+                    name="proposal_new"),
+            web.post("/debats/{slug}/propositions/nouvelle", proposal_form.submit_proposal),
+            web.get(r"/propositions/{id:\d+}", pages_proposal.proposal, name="proposal"),
+            web.get(r"/propositions/{id:\d+}/versions/{n:\d+}", pages_proposal.proposal_version,
+                    name="proposal_version"),
+            web.get(r"/propositions/{id:\d+}/modifier", proposal_form.edit_proposal_form,
+                    name="proposal_edit"),
+            web.post(r"/propositions/{id:\d+}/modifier", proposal_form.edit_proposal),
+            web.post(r"/propositions/{id:\d+}/vote", participation.vote, name="proposal_vote"),
+            web.post(r"/propositions/{id:\d+}/arguments", participation.post_argument,
+                     name="proposal_arguments"),
+            web.post(r"/propositions/{id:\d+}/reponse", participation.answer,
+                     name="proposal_answer"),
+            web.post(r"/propositions/{id:\d+}/statut", participation.change_status,
+                     name="proposal_status"),
+            web.get(r"/propositions/{id:\d+}/amendements/nouveau", participation.amendment_form,
+                    name="amendment_new"),
+            web.post(r"/propositions/{id:\d+}/amendements", participation.propose_amendment,
+                     name="proposal_amendments"),
+            web.post(r"/arguments/{id:\d+}/utile", participation.mark_useful,
+                     name="argument_useful"),
+            web.post(r"/amendements/{id:\d+}/vote", participation.vote_on_amendment,
+                     name="amendment_vote"),
+            web.post(r"/amendements/{id:\d+}/integrer", participation.integrate_amendment,
+                     name="amendment_integrate"),
+            web.post(r"/amendements/{id:\d+}/rejeter", participation.reject_amendment,
+                     name="amendment_reject"),
+            web.post(r"/moderation/{kind}/{id:\d+}/{verb}", participation.moderate,
+                     name="moderate"),
+            web.get("/membres/{username}", federation.member(profile.member), name="member"),
             web.get("/healthz", pages.healthz, name="healthz"),
             web.get("/connexion", account.login_form, name="login"),
             web.post("/connexion", account.login),
@@ -28,6 +63,36 @@ def setup_routes(app: web.Application) -> None:
             web.post("/inscription", account.register),
             web.get("/mot-de-passe/{token}", account.reset_form, name="password_reset"),
             web.post("/mot-de-passe/{token}", account.reset),
+            # Member profile and admin area (issue 3): administrators only, but trusted third
+            # parties reach the verification page.
+            web.post("/compte/mot-de-passe", profile.change_password, name="password_change"),
+            web.get("/admin", admin.overview, name="admin"),
+            web.get("/admin/membres", admin.members, name="admin_members"),
+            web.get("/admin/membres/{username}", admin.member, name="admin_member"),
+            web.post("/admin/membres/{username}/role", admin.change_role, name="admin_member_role"),
+            web.get("/admin/verification", admin.verification, name="admin_verification"),
+            web.post("/admin/verification", admin.verify),
+            web.get("/admin/invitations", admin.invitations, name="admin_invitations"),
+            web.post("/admin/invitations", admin.create_invitation),
+            web.get("/admin/debats", admin.debates, name="admin_debates"),
+            web.get("/admin/nouveau-debat", admin.new_debate_form, name="admin_new_debate"),
+            web.post("/admin/nouveau-debat", admin.create_debate),
+            web.get("/admin/debats/{slug}", admin.debate, name="admin_debate"),
+            web.post("/admin/debats/{slug}/statut", admin.change_status, name="admin_debate_status"),
+            web.post("/admin/debats/{slug}/parametres", admin.update_settings,
+                     name="admin_debate_settings"),
+            web.post("/admin/debats/{slug}/responsables", admin.assign_role,
+                     name="admin_debate_roles"),
+            web.post("/admin/debats/{slug}/responsables/retrait", admin.remove_role,
+                     name="admin_debate_roles_remove"),
+            # JSON API (issue 3): every /api/v1 route comes from web/api.py's endpoint table,
+            # which also builds the OpenAPI document at /api/v1/openapi.json.
+            *api.routes(),
+            # The network view (issue 5): territories, search and Atom feeds. The debate feed
+            # is its own route: /debats/{slug} is wrapped by content negotiation.
+            web.get("/reseau", network.page, name="network"),
+            web.get("/reseau/flux.atom", feeds.network_feed, name="network_feed"),
+            web.get("/debats/{slug}/flux.atom", feeds.debate_feed, name="debate_feed"),
             web.static("/static", str(STATIC_DIR), name="static", append_version=False),
             *federation.table(),
         ]

@@ -13,6 +13,7 @@ from .events import EventRepo
 from .keys import KeyRepo
 from .members import MemberRepo
 from .moderation import ModerationRepo
+from .network import NetworkRepo
 from .participants import ParticipantRepo
 from .proposals import ProposalRepo
 from .tokens import TokenRepo
@@ -40,11 +41,13 @@ class Repos:
         self.amendments = AmendmentRepo(conn)
         self.votes = VoteRepo(conn)
         self.moderation = ModerationRepo(conn)
+        # The network view (issue 5)
+        self.network = NetworkRepo(conn)
 
 
 __all__ = [
     "Repos", "AmendmentRepo", "AnswerRepo", "ArgumentRepo", "DebateRepo", "DebateRoleRepo",
     "DebateSettingsRepo", "EventRepo", "InvitationRepo", "KeyRepo", "MemberRepo",
-    "ModerationRepo", "ParticipantRepo", "PasswordRepo", "ProposalRepo", "SessionRepo",
-    "TokenRepo", "VoteRepo",
+    "ModerationRepo", "NetworkRepo", "ParticipantRepo", "PasswordRepo", "ProposalRepo",
+    "SessionRepo", "TokenRepo", "VoteRepo",
 ]

@@ -72,6 +72,27 @@ class InboxRepo:
             row = await cur.fetchone()
         return row[0] if row else None
 
+    async def add_many(self, news: list[NewInboxMessage], at: datetime) -> list[bool]:
+        """`add` for many messages in one statement; for each, whether it was new."""
+        if not news:
+            return []
+        stamp = to_text(at)
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(news))
+        args = [v for n in news for v in (n.activity_id, n.activity_type, n.actor, n.recipient,
+                                          n.key_id, n.signature_scheme, n.body, stamp, stamp)]
+        async with self.conn.execute(
+            "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
+            f" signature_scheme, body, next_attempt_at, received_at) VALUES {values}"
+            " ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
+            args,
+        ) as cur:
+            inserted = {row[0] for row in await cur.fetchall()}
+        results, seen = [], set()
+        for n in news:  # the same id twice in one batch: the first one was the new one
+            results.append(n.activity_id in inserted and n.activity_id not in seen)
+            seen.add(n.activity_id)
+        return results
+
     async def claim_due(self, now: datetime, lease_until: datetime,
                         limit: int) -> list[InboxMessage]:
         """Lease due messages to this worker; an expired lease makes them claimable again."""

@@ -1,6 +1,7 @@
 """Outgoing activities (kept so their ids dereference) and their deliveries, one per inbox."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,8 @@ class OutboxActivity:
     body: str
     is_public: bool
     created_at: datetime
+    event_id: int | None = None  # the domain event it publishes, when fan-out built it
+    object_ap_id: str | None = None  # the object it is about, when that matters (debounce)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,9 @@ class Delivery:
     created_at: datetime
 
 
-_ACTIVITY = "id, ap_id, type, actor, key_owner, body, is_public, created_at"
+_ACTIVITY = (
+    "id, ap_id, type, actor, key_owner, body, is_public, created_at, event_id, object_ap_id"
+)
 _DELIVERY = (
     "id, activity_id, inbox, host, state, attempts, next_attempt_at, last_status, last_error,"
     " created_at"
@@ -46,7 +51,8 @@ _DELIVERY = (
 
 def _activity(row) -> OutboxActivity:
     return OutboxActivity(row["id"], row["ap_id"], row["type"], row["actor"], row["key_owner"],
-                          row["body"], bool(row["is_public"]), to_datetime(row["created_at"]))
+                          row["body"], bool(row["is_public"]), to_datetime(row["created_at"]),
+                          row["event_id"], row["object_ap_id"])
 
 
 def _delivery(row) -> Delivery:
@@ -60,13 +66,40 @@ class OutboxRepo:
         self.conn = conn
 
     async def add_activity(self, *, ap_id: str, type: str, actor: str, key_owner: str, body: str,
-                           is_public: bool, at: datetime) -> int:
+                           is_public: bool, at: datetime, event_id: int | None = None,
+                           object_ap_id: str | None = None) -> int:
         async with self.conn.execute(
             "INSERT INTO outbox_activities (ap_id, type, actor, key_owner, body, is_public,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (ap_id, type, actor, key_owner, body, int(is_public), to_text(at)),
+            " created_at, event_id, object_ap_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (ap_id, type, actor, key_owner, body, int(is_public), to_text(at), event_id,
+             object_ap_id),
         ) as cur:
             return (await cur.fetchone())[0]
+
+    async def find_unsent(self, *, actor: str, type: str,
+                          object_ap_id: str) -> OutboxActivity | None:
+        """The latest such activity none of whose deliveries was attempted yet (debounce)."""
+        async with self.conn.execute(
+            f"SELECT {_ACTIVITY} FROM outbox_activities a WHERE object_ap_id = ? AND type = ?"
+            " AND actor = ? AND EXISTS (SELECT 1 FROM deliveries d WHERE d.activity_id = a.id)"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.activity_id = a.id"
+            " AND (d.attempts > 0 OR d.state != 'pending'))"
+            " ORDER BY id DESC LIMIT 1",
+            (object_ap_id, type, actor),
+        ) as cur:
+            row = await cur.fetchone()
+        return _activity(row) if row else None
+
+    async def replace_body(self, activity_id: int, body: str) -> None:
+        """Rewrite an activity nobody has received yet (a debounced update, same id)."""
+        await self.conn.execute(
+            "UPDATE outbox_activities SET body = ? WHERE id = ?", (body, activity_id))
+
+    async def first_send_at(self, activity_id: int) -> datetime | None:
+        async with self.conn.execute(
+            "SELECT min(next_attempt_at) FROM deliveries WHERE activity_id = ?", (activity_id,)
+        ) as cur:
+            return to_datetime((await cur.fetchone())[0])
 
     async def find_activity(self, ap_id: str) -> OutboxActivity | None:
         async with self.conn.execute(
@@ -103,24 +136,81 @@ class OutboxRepo:
 
     # -- deliveries
 
-    async def add_delivery(self, activity_id: int, inbox: str, host: str, at: datetime) -> None:
+    async def add_delivery(self, activity_id: int, inbox: str, host: str, at: datetime,
+                           send_at: datetime | None = None) -> None:
+        """A pending delivery, due at `send_at` (default: now); a repeated inbox is ignored."""
         await self.conn.execute(
             "INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (activity_id, inbox) DO NOTHING",
-            (activity_id, inbox, host, to_text(at), to_text(at)),
+            (activity_id, inbox, host, to_text(send_at or at), to_text(at)),
         )
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+    async def add_deliveries(self, activity_id: int, targets: list[tuple[str, str]],
+                             at: datetime, send_at: datetime | None = None) -> None:
+        """`add_delivery` for many (inbox, host) pairs in one statement batch."""
+        due, created = to_text(send_at or at), to_text(at)
+        await self.conn.executemany(
+            "INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (activity_id, inbox) DO NOTHING",
+            [(activity_id, inbox, host, due, created) for inbox, host in targets],
+        )
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int, *,
+                        per_host: int | None = None,
+                        busy: Mapping[str, int] | None = None) -> list[Delivery]:
+        """Lease up to `limit` due deliveries (attempts counted now); an expired lease makes a
+        row claimable again after a crash. With `per_host`, no host gets more than that many
+        in flight, counting the `busy` ones the caller already has per host."""
+        if per_host is None:
+            async with self.conn.execute(
+                "SELECT id FROM deliveries WHERE state = 'pending'"
+                " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
+                " ORDER BY next_attempt_at, id LIMIT ?",
+                (to_text(now), to_text(now), limit),
+            ) as cur:
+                ids = [r[0] for r in await cur.fetchall()]
+        else:
+            ids = await self._pick_spread(now, limit, per_host, busy or {})
+        if not ids:
+            return []
         async with self.conn.execute(
             "UPDATE deliveries SET locked_until = ?, attempts = attempts + 1"
-            " WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending'"
-            " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
-            " ORDER BY next_attempt_at, id LIMIT ?)"
-            f" RETURNING {_DELIVERY}",
-            (to_text(lease_until), to_text(now), to_text(now), limit),
+            f" WHERE id IN ({', '.join('?' * len(ids))}) RETURNING {_DELIVERY}",
+            (to_text(lease_until), *ids),
         ) as cur:
             rows = await cur.fetchall()
         return sorted((_delivery(r) for r in rows), key=lambda d: d.id)
+
+    async def _pick_spread(self, now: datetime, limit: int, per_host: int,
+                           busy: Mapping[str, int]) -> list[int]:
+        # Hosts at their bound are left out in SQL; the others are capped here, oldest first.
+        full = [host for host, n in busy.items() if n >= per_host]
+        exclude = f" AND host NOT IN ({', '.join('?' * len(full))})" if full else ""
+        taken: dict[str, int] = {}
+        picked: list[int] = []
+        async with self.conn.execute(
+            "SELECT id, host FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+            f" AND (locked_until IS NULL OR locked_until <= ?){exclude}"
+            " ORDER BY next_attempt_at, id LIMIT ?",
+            # A few rows per slot: one host's backlog at the head is skipped, not waited on.
+            (to_text(now), to_text(now), *full, limit * 4 + 32),
+        ) as cur:
+            for row_id, host in await cur.fetchall():
+                if busy.get(host, 0) + taken.get(host, 0) >= per_host:
+                    continue
+                taken[host] = taken.get(host, 0) + 1
+                picked.append(row_id)
+                if len(picked) >= limit:
+                    break
+        return picked
+
+    async def release_leases(self) -> int:
+        """Make every leased pending delivery claimable now: a new delivery pool starts and
+        the process that held the leases is gone (one pool per database)."""
+        cur = await self.conn.execute(
+            "UPDATE deliveries SET locked_until = NULL"
+            " WHERE state = 'pending' AND locked_until IS NOT NULL")
+        return cur.rowcount
 
     async def finish(self, delivery_id: int, state: str, at: datetime, status: int | None,
                      error: str | None) -> None:
@@ -138,9 +228,54 @@ class OutboxRepo:
             (to_text(next_attempt_at), status, error, delivery_id),
         )
 
+    async def count_deliveries(self, state: str) -> int:
+        async with self.conn.execute(
+            "SELECT count(*) FROM deliveries WHERE state = ?", (state,)) as cur:
+            return (await cur.fetchone())[0]
+
     async def list_deliveries(self, activity_id: int | None = None) -> list[Delivery]:
         where, args = ("WHERE activity_id = ?", (activity_id,)) if activity_id else ("", ())
         async with self.conn.execute(
             f"SELECT {_DELIVERY} FROM deliveries {where} ORDER BY id", args
         ) as cur:
             return [_delivery(r) for r in await cur.fetchall()]
+
+
+class FanoutRepo:
+    """The fan-out cursor over the event log, and the events it could not publish."""
+
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def cursor(self) -> int:
+        async with self.conn.execute("SELECT last_event_id FROM fanout_cursor WHERE id = 1") as cur:
+            row = await cur.fetchone()
+        return row[0] if row else 0
+
+    async def list_events_after(self, after_id: int,
+                                limit: int) -> list[tuple[int, str, str, datetime]]:
+        """(id, type, payload JSON, occurred_at) of the next events, undecoded: fan-out decodes
+        each on its own, so that one it cannot read is recorded as failed, not blocking."""
+        async with self.conn.execute(
+            "SELECT id, type, payload, occurred_at FROM events WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit),
+        ) as cur:
+            return [(r[0], r[1], r[2], to_datetime(r[3])) for r in await cur.fetchall()]
+
+    async def move_cursor(self, expected: int, to: int) -> bool:
+        """Compare and set: False when another worker moved it since `expected` was read."""
+        cur = await self.conn.execute(
+            "UPDATE fanout_cursor SET last_event_id = ? WHERE id = 1 AND last_event_id = ?",
+            (to, expected))
+        return cur.rowcount == 1
+
+    async def add_failure(self, event_id: int, event_type: str, error: str, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO fanout_failures (event_id, event_type, error, failed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+            (event_id, event_type, error[:2000], to_text(at)))
+
+    async def list_failures(self) -> list[tuple[int, str, str]]:
+        async with self.conn.execute(
+            "SELECT event_id, event_type, error FROM fanout_failures ORDER BY event_id") as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]

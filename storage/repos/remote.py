@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -65,6 +66,17 @@ class RemoteRepo:
 
     async def find_actor(self, ap_id: str) -> RemoteActor | None:
         return await self._actor_where("a.ap_id = ?", ap_id)
+
+    async def find_actors(self, ap_ids: list[str]) -> list[RemoteActor]:
+        if not ap_ids:
+            return []
+        async with self.conn.execute(
+            f"SELECT {_ACTOR_COLUMNS} FROM remote_actors a"
+            " LEFT JOIN remote_hosts h ON h.host = a.host"
+            f" WHERE a.ap_id IN ({', '.join('?' * len(ap_ids))})",
+            ap_ids,
+        ) as cur:
+            return [_actor(r) for r in await cur.fetchall()]
 
     async def find_actor_by_key(self, key_id: str) -> RemoteActor | None:
         return await self._actor_where("a.public_key_id = ? ORDER BY a.id LIMIT 1", key_id)
@@ -135,3 +147,98 @@ class RemoteRepo:
             (to_text(stale_before), limit),
         ) as cur:
             return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteObject:
+    """An object a remote actor we follow created; a tombstone once deleted (body None)."""
+
+    ap_id: str
+    type: str
+    actor: str
+    attributed_to: str | None
+    host: str
+    body: str | None  # the JSON as verified
+    activity_id: str  # the last activity that changed it
+    received_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+_OBJECT_COLUMNS = (
+    "ap_id, type, actor, attributed_to, host, body, activity_id, received_at, updated_at,"
+    " deleted_at"
+)
+
+
+def _object(row: Any) -> RemoteObject:
+    return RemoteObject(row["ap_id"], row["type"], row["actor"], row["attributed_to"],
+                        row["host"], row["body"], row["activity_id"],
+                        to_datetime(row["received_at"]), to_datetime(row["updated_at"]),
+                        to_datetime(row["deleted_at"]))
+
+
+class RemoteObjectRepo:
+    """remote_objects: what followed actors created, updated and deleted (a cache, no rules)."""
+
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    async def find(self, ap_id: str) -> RemoteObject | None:
+        async with self.conn.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM remote_objects WHERE ap_id = ?", (ap_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _object(row) if row else None
+
+    async def add(self, *, ap_id: str, type: str, actor: str, attributed_to: str | None,
+                  host: str, body: str, activity_id: str, at: datetime) -> None:
+        await self.conn.execute(
+            "INSERT INTO remote_objects (ap_id, type, actor, attributed_to, host, body,"
+            " activity_id, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ap_id, type, actor, attributed_to, host, body, activity_id, to_text(at),
+             to_text(at)),
+        )
+
+    async def update(self, ap_id: str, *, type: str, attributed_to: str | None, body: str,
+                     activity_id: str, at: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE remote_objects SET type = ?, attributed_to = ?, body = ?, activity_id = ?,"
+            " updated_at = ? WHERE ap_id = ? AND deleted_at IS NULL",
+            (type, attributed_to, body, activity_id, to_text(at), ap_id),
+        )
+
+    async def tombstone(self, *, ap_id: str, actor: str, host: str, activity_id: str,
+                        at: datetime) -> None:
+        """Delete: blank the object, keep its id (inserted as a tombstone when unknown)."""
+        await self.conn.execute(
+            "INSERT INTO remote_objects (ap_id, type, actor, host, body, activity_id,"
+            " received_at, updated_at, deleted_at) VALUES (?, 'Tombstone', ?, ?, NULL, ?, ?, ?, ?)"
+            " ON CONFLICT (ap_id) DO UPDATE SET body = NULL, activity_id = excluded.activity_id,"
+            " updated_at = excluded.updated_at,"
+            " deleted_at = coalesce(remote_objects.deleted_at, excluded.deleted_at)",
+            (ap_id, actor, host, activity_id, to_text(at), to_text(at), to_text(at)),
+        )
+
+    async def count_by_actor(self, actor: str) -> int:
+        async with self.conn.execute(
+            "SELECT count(*) FROM remote_objects WHERE actor = ?", (actor,)) as cur:
+            return (await cur.fetchone())[0]
+
+    async def prune_actor(self, actor: str, keep: int) -> int:
+        """Keep only the `keep` most recent objects of one actor (the table's cap)."""
+        cur = await self.conn.execute(
+            "DELETE FROM remote_objects WHERE actor = ? AND id NOT IN"
+            " (SELECT id FROM remote_objects WHERE actor = ? ORDER BY id DESC LIMIT ?)",
+            (actor, actor, keep),
+        )
+        return cur.rowcount
+
+    async def list_all(self) -> list[RemoteObject]:
+        async with self.conn.execute(
+            f"SELECT {_OBJECT_COLUMNS} FROM remote_objects ORDER BY id") as cur:
+            return [_object(r) for r in await cur.fetchall()]

@@ -1,0 +1,276 @@
+"""Fan-out: domain events → activities → one delivery row per inbox (STYLE.md "Outbound" 2).
+
+Each event is published at most once: one transaction stores its activities, their deliveries,
+and moves the fan-out cursor past it. Building an activity (reading the entity, rendering its
+document, creating keys on first need) happens before that transaction, on the reader; only
+the audience is resolved inside it. Private events (node.events.PRIVATE_EVENT_TYPES) never
+leave the node, and an activity nobody would receive is not even stored.
+
+What each event publishes is one table, PUBLISHERS: event type → publisher. A publisher reads
+what it needs through `Context` and returns `Publication`s: who signs, the activity, its
+audience (followers of local actors, remote actors by id, shared or personal inboxes, a filter
+on the recipients' software), and optionally a debounce window: an update of the same object
+not yet sent by then is rewritten in place (same id), so a burst of changes sends one.
+
+Decisions (issue 4):
+- A debate is an actor once it leaves draft. DebateCreated publishes nothing (a draft is
+  private and has no followers); the move out of draft makes the node's Application actor
+  `Announce` the Group, by id, to the node's followers: a followed territory learns of its new
+  debates, and receivers fetch the Group from its origin (nothing embedded to trust). Mastodon
+  ignores an Announce of an actor, so its users see nothing odd.
+- DebateStatusChanged → Update(Group) to the debate's followers: the Group carries its status.
+- MemberRoleChanged → Update(Person) to the member's followers: role and mandate are on it.
+- DebateSettingsChanged publishes nothing yet: the Group document does not carry the
+  settings, so the Update would say nothing new to anyone (issue 5 may add them).
+Issue 5 adds proposals here, e.g. ProposalSubmitted → Create(Question) by the Group, with an
+Announce(Create) for group-aware followers (`where=`), and VoteCast → Update(Question) with
+`debounce=`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from node.errors import NotFound
+from node.events import (
+    PRIVATE_EVENT_TYPES,
+    DebateStatusChanged,
+    Event,
+    MemberRoleChanged,
+    event_from_payload,
+)
+from node.model import DebateStatus
+from storage.repos.follows import FollowRepo, Recipient
+from storage.repos.outbox import FanoutRepo, OutboxRepo
+from storage.repos.remote import RemoteRepo
+
+from . import outbox, vocab
+from .local_actors import LocalActor
+from .uris import FOLLOWERS, Uris
+
+if TYPE_CHECKING:
+    from .context import Federation
+
+log = logging.getLogger(__name__)
+
+BATCH = 100  # events per pass: one transaction, a few milliseconds
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who receives an activity. Followers are the accepted, not-gone ones."""
+
+    followers_of: tuple[LocalActor, ...] = ()
+    actors: tuple[str, ...] = ()  # remote actor ids, addressed directly (known actors only)
+    shared: bool = True  # a server's shared inbox when it has one; False: personal inboxes
+    # Keep only some recipients, e.g. group-aware software for Announce(Create(…)).
+    where: Callable[[Recipient], bool] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One activity to store and deliver."""
+
+    actor: LocalActor  # who sends and signs it
+    activity: dict  # rendered with vocab.to_ap_*, its id from Context.new_id()
+    audience: Audience
+    object_ap_id: str | None = None  # what it is about (required to debounce)
+    is_public: bool = True  # listed in the actor's outbox
+    debounce: timedelta | None = None  # hold it this long; a later one rewrites it meanwhile
+
+
+class Context:
+    """What a publisher may read: current entities as local actors, their documents."""
+
+    def __init__(self, fed: Federation):
+        self.fed = fed
+        self.read = fed.db.read()
+
+    def new_id(self) -> str:
+        return outbox.new_activity_id(self.fed)
+
+    def node(self) -> LocalActor:
+        return self.fed.local.node()
+
+    async def debate(self, debate_id: int) -> LocalActor | None:
+        """The debate's Group, or None while it is a draft (not an actor) or when gone."""
+        try:
+            debate = await self.read.debates.get(debate_id)
+        except NotFound:
+            return None
+        if debate.status is DebateStatus.DRAFT:
+            return None
+        return self.fed.local.of_debate(debate)
+
+    async def member(self, member_id: int) -> LocalActor | None:
+        try:
+            return self.fed.local.of_member(await self.read.members.get(member_id))
+        except NotFound:
+            return None
+
+    async def document(self, actor: LocalActor) -> dict:
+        """The actor's current AS2 document (cached bytes, keys created on first need)."""
+        return json.loads(await self.fed.local.document(actor))
+
+    @staticmethod
+    def followers(actor: LocalActor) -> str:
+        return Uris.sub_uri(actor.ap_id, FOLLOWERS)
+
+    async def update_actor(self, actor: LocalActor, event: Event) -> Publication:
+        """Update(actor) with its whole current document, to its followers."""
+        activity = vocab.to_ap_update(
+            self.new_id(), actor.ap_id, await self.document(actor), to=[vocab.PUBLIC],
+            cc=[self.followers(actor)], published=event.occurred_at)
+        return Publication(actor, activity, Audience(followers_of=(actor,)), actor.ap_id)
+
+
+Publisher = Callable[[Context, Event], Awaitable[list[Publication]]]
+
+
+# -- publishers
+
+
+async def publish_debate_status(ctx: Context, event: DebateStatusChanged) -> list[Publication]:
+    group = await ctx.debate(event.debate_id)
+    if group is None:
+        return []
+    publications = [await ctx.update_actor(group, event)]
+    if event.old_status == DebateStatus.DRAFT.value:
+        node = ctx.node()
+        announce = vocab.to_ap_announce(ctx.new_id(), node.ap_id, group.ap_id,
+                                        to=[vocab.PUBLIC], cc=[ctx.followers(node)],
+                                        published=event.occurred_at)
+        publications.append(Publication(node, announce, Audience(followers_of=(node,)),
+                                        group.ap_id))
+    return publications
+
+
+async def publish_member_role(ctx: Context, event: MemberRoleChanged) -> list[Publication]:
+    person = await ctx.member(event.member_id)
+    return [await ctx.update_actor(person, event)] if person is not None else []
+
+
+PUBLISHERS: dict[str, Publisher] = {
+    "DebateStatusChanged": publish_debate_status,
+    "MemberRoleChanged": publish_member_role,
+}
+assert not PUBLISHERS.keys() & PRIVATE_EVENT_TYPES, "a private event type is published"
+
+
+# -- the worker
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    event_id: int
+    event_type: str
+    occurred_at: datetime
+    publications: tuple[Publication, ...] = ()
+    error: str | None = None
+
+
+async def run_once(fed: Federation, *, publishers: dict[str, Publisher] | None = None,
+                   limit: int = BATCH) -> int:
+    """Publish the next events after the cursor; returns how many events it went past."""
+    publishers = PUBLISHERS if publishers is None else publishers
+    read = FanoutRepo(fed.db.read().conn)
+    cursor = await read.cursor()
+    rows = await read.list_events_after(cursor, limit)
+    if not rows:
+        return 0
+    ctx = Context(fed)
+    planned = [await _plan(ctx, publishers, *row) for row in rows]
+    stored = 0
+    try:
+        async with fed.db.transaction() as tx:
+            repo = FanoutRepo(tx.conn)
+            if not await repo.move_cursor(cursor, rows[-1][0]):
+                raise _CursorMoved()
+            for plan in planned:
+                if plan.error is not None:
+                    await repo.add_failure(plan.event_id, plan.event_type, plan.error,
+                                           fed.now())
+                    continue
+                for publication in plan.publications:
+                    stored += await _store(fed, tx.conn, plan, publication)
+    except _CursorMoved:
+        # Another worker published these events meanwhile: our copies went with the rolled
+        # back transaction, theirs stand. Exactly once either way.
+        log.warning("fan-out cursor moved during a pass: events after %s published elsewhere",
+                    cursor)
+    if stored:
+        fed.wake_delivery()
+    return len(rows)
+
+
+class _CursorMoved(Exception):
+    """The cursor is no longer where this pass read it."""
+
+
+async def _plan(ctx: Context, publishers: dict[str, Publisher], event_id: int, event_type: str,
+                payload: str, occurred_at: datetime) -> _Planned:
+    if event_type in PRIVATE_EVENT_TYPES or event_type not in publishers:
+        return _Planned(event_id, event_type, occurred_at)
+    try:
+        event = event_from_payload(event_type, json.loads(payload))
+        publications = await publishers[event_type](ctx, event)
+    except (sqlite3.Error, OSError):
+        raise  # the database or the disk: transient, the whole batch waits for the next pass
+    except Exception as exc:
+        # A publisher bug or an unreadable event: recorded, skipped, never blocking the rest.
+        log.exception("cannot publish event %s (%s)", event_id, event_type)
+        return _Planned(event_id, event_type, occurred_at,
+                        error=f"{type(exc).__name__}: {exc}")
+    return _Planned(event_id, event_type, occurred_at, tuple(publications))
+
+
+async def _inboxes(conn, audience: Audience, at: datetime) -> list[str]:
+    """The audience's inboxes. Followers as of the event: one accepted after it fetched the
+    current state when it followed."""
+    owners = [actor.owner for actor in audience.followers_of]
+    repo = FollowRepo(conn)
+    if audience.where is None:
+        found = await repo.list_follower_inboxes(owners, accepted_before=at,
+                                                 shared=audience.shared)
+        recipients: list[Recipient] = []
+    else:
+        found = []
+        recipients = await repo.list_follower_recipients(owners, accepted_before=at)
+    if audience.actors:
+        recipients += [Recipient(a.ap_id, a.inbox, a.shared_inbox, a.host, a.software, a.type)
+                       for a in await RemoteRepo(conn).find_actors(list(audience.actors))
+                       if not a.is_gone]
+    if audience.where is not None:
+        recipients = [r for r in recipients if audience.where(r)]
+    return found + outbox.inboxes_of(recipients, shared=audience.shared)
+
+
+async def _store(fed: Federation, conn, plan: _Planned, publication: Publication) -> int:
+    """Store one publication and its deliveries; 0 when it has nobody to go to."""
+    audience = publication.audience
+    targets = outbox.deliverable(fed, await _inboxes(conn, audience, plan.occurred_at))
+    if not targets:
+        return 0  # no audience: nothing to store, nothing to serve
+    activity, actor = publication.activity, publication.actor
+    send_at = None
+    if publication.debounce is not None and publication.object_ap_id is not None:
+        repo = OutboxRepo(conn)
+        waiting = await repo.find_unsent(actor=actor.ap_id, type=activity["type"],
+                                         object_ap_id=publication.object_ap_id)
+        if waiting is not None:
+            # Not sent to anyone yet: the newer content replaces it under the same id.
+            await repo.replace_body(waiting.id,
+                                    vocab.dumps({**activity, "id": waiting.ap_id}).decode())
+            await repo.add_deliveries(waiting.id, targets, fed.now(),
+                                      await repo.first_send_at(waiting.id))
+            return 0
+        send_at = fed.now() + publication.debounce
+    await outbox.enqueue_targets(fed, conn, activity=activity, actor=actor, targets=targets,
+                                 is_public=publication.is_public, event_id=plan.event_id,
+                                 object_ap_id=publication.object_ap_id, send_at=send_at)
+    return 1

@@ -1,0 +1,182 @@
+"""The delivery pool running continuously against sink inboxes on their own fake hosts: its
+bounds (overall and per host) hold, live hosts never wait for black-holed ones, and a new pool
+takes back what a dead process left in flight."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from federation import delivery, outbox
+from storage.repos.outbox import OutboxRepo
+from tests.federation.harness import make_fed_node  # noqa: F401
+
+
+class Sinks:
+    """One server answering for many fake hosts; records activity ids and concurrency."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.received: list[tuple[str, str]] = []  # (host, path)
+        self.current: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.overall = self.peak_overall = 0
+
+    async def inbox(self, request: web.Request) -> web.Response:
+        host = request.host
+        self.current[host] += 1
+        self.overall += 1
+        self.peak[host] = max(self.peak[host], self.current[host])
+        self.peak_overall = max(self.peak_overall, self.overall)
+        try:
+            await request.read()
+            await asyncio.sleep(self.delay)
+            self.received.append((host, request.path))
+            return web.Response(status=202)
+        finally:
+            self.current[host] -= 1
+            self.overall -= 1
+
+
+@pytest.fixture
+async def sinks(fake_dns):
+    created: list[TestServer] = []
+
+    async def start(hosts: list[str], delay: float = 0.0) -> Sinks:
+        sink = Sinks(delay)
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", sink.inbox)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        created.append(server)
+        for host in hosts:
+            fake_dns.register(host, server.port)
+        return sink
+
+    yield start
+    for server in created:
+        await server.close()
+
+
+@pytest.fixture
+async def black_hole(fake_dns):
+    """Hosts that accept the TCP connection, read, and never answer."""
+    writers = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        while await reader.read(65536):
+            pass
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    def register(hosts: list[str]) -> None:
+        for host in hosts:
+            fake_dns.register(host, port)
+
+    yield register
+    for writer in writers:
+        writer.close()
+    server.close()
+
+
+async def _queue(node, inboxes: list[str]) -> None:
+    fed = node.fed
+    activity = {"@context": "https://www.w3.org/ns/activitystreams",
+                "id": outbox.new_activity_id(fed), "type": "Announce",
+                "actor": fed.uris.node_actor_uri(), "object": fed.uris.node_actor_uri()}
+    async with fed.db.transaction() as tx:
+        await outbox.enqueue(fed, tx.conn, activity=activity, actor=fed.local.node(),
+                             inboxes=inboxes)
+
+
+async def _states(node) -> Counter[str]:
+    return Counter(d.state for d in await OutboxRepo(node.db.read().conn).list_deliveries())
+
+
+async def _until(predicate, timeout: float) -> float:
+    """Wait until `predicate()` holds; return the seconds it took."""
+    started = time.monotonic()
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
+async def test_pool_keeps_its_bounds_overall_and_per_host(make_fed_node, sinks):
+    # Given 12 inboxes on one host and one inbox on each of 12 others, answering in 50 ms
+    alpha = await make_fed_node("alpha", delivery_concurrency=4, delivery_per_host=2)
+    hosts = [f"s{i}.test" for i in range(13)]
+    sink = await sinks(hosts, delay=0.05)
+    await _queue(alpha, [f"http://s0.test/users/u{i}/inbox" for i in range(12)]
+                 + [f"http://{h}/inbox" for h in hosts[1:]])
+    # When the pool runs continuously until everything is delivered
+    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
+    try:
+        await _until(lambda: _delivered(alpha, 24), timeout=10)
+    finally:
+        pool.cancel()
+        await asyncio.gather(pool, return_exceptions=True)
+    # Then every inbox got it once, never more than 4 at a time, never more than 2 per host
+    assert len(sink.received) == len(set(sink.received)) == 24
+    assert sink.peak_overall == 4
+    assert max(sink.peak.values()) == 2 and sink.peak["s0.test"] == 2
+
+
+async def _delivered(node, count: int) -> bool:
+    return (await _states(node))["delivered"] == count
+
+
+async def test_live_hosts_never_wait_for_black_holed_ones(make_fed_node, sinks, black_hole,
+                                                          monkeypatch):
+    # Given two slots, a 5 s timeout, 4 black-holed hosts queued first and 10 live ones after
+    monkeypatch.setattr(delivery, "STALL_AFTER_SECONDS", 0.2)
+    alpha = await make_fed_node("alpha", delivery_concurrency=2, delivery_per_host=1,
+                                fetch_timeout_seconds=5.0)
+    dead = [f"dead{i}.test" for i in range(4)]
+    live = [f"live{i}.test" for i in range(10)]
+    black_hole(dead)
+    sink = await sinks(live)
+    await _queue(alpha, [f"http://{h}/inbox" for h in dead + live])
+    # When the pool runs
+    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
+    try:
+        took = await _until(lambda: _delivered(alpha, 10), timeout=4.5)
+        # Then every live host got it well before the dead hosts' first timeout (5 s): the
+        # stalled attempts moved out of the two slots instead of holding them
+        assert took < 3.0
+        assert sorted(h for h, _ in sink.received) == sorted(live)
+        assert alpha.fed.pool.stalled == 4 and alpha.fed.pool.active == 0
+    finally:
+        pool.cancel()
+        await asyncio.gather(pool, return_exceptions=True)
+    # And the dead ones are still pending, leased: a restart takes them back
+    assert (await _states(alpha))["pending"] == 4
+
+
+async def test_a_new_pool_takes_back_deliveries_a_dead_process_left_in_flight(
+        make_fed_node, sinks):
+    # Given two deliveries claimed by a process that died (leased for the next 10 minutes)
+    alpha = await make_fed_node("alpha")
+    sink = await sinks(["s0.test", "s1.test"])
+    await _queue(alpha, ["http://s0.test/inbox", "http://s1.test/inbox"])
+    now = alpha.clock.now()
+    async with alpha.db.transaction() as tx:
+        assert len(await OutboxRepo(tx.conn).claim_due(now, now + timedelta(minutes=10), 5)) == 2
+    # When a pool starts
+    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
+    try:
+        await _until(lambda: _delivered(alpha, 2), timeout=5)
+    finally:
+        pool.cancel()
+        await asyncio.gather(pool, return_exceptions=True)
+    # Then it delivered them at once, their first claim counted as an attempt
+    assert len(sink.received) == 2
+    assert [d.attempts for d in await OutboxRepo(alpha.db.read().conn).list_deliveries()] \
+        == [2, 2]

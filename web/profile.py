@@ -1,0 +1,156 @@
+"""The member profile page (/membres/{username}) and the change of one's own password.
+
+Shows what anyone may see of a member; hidden and withdrawn contributions never appear. Who
+verified a resident is shown to administrators only.
+"""
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from node import services
+from node.errors import Invalid, NotFound
+from node.model import Argument, Member, Page, Proposal, Role
+
+from . import appkeys
+from .account import IP_LIMITER, LOGIN_LIMITER, MAX_PASSWORD, MIN_PASSWORD
+from .auth import check_password, hash_password
+from .i18n import choose_language
+from .identity import SESSION_ID_HASH, require_member
+from .identity import viewer as current_viewer
+
+PAGE_SIZE = 10
+
+
+def _gettext(request: web.Request):
+    lang = choose_language(request, request.app[appkeys.CONFIG].node.default_language)
+    return request.app[appkeys.TRANSLATIONS].get(lang).gettext
+
+
+# --- Last-resort reads -----------------------------------------------------------------------
+# No repository lists a member's proposals or arguments. These two read-only queries only pick
+# ids (keyset, newest first); the repositories build the objects. They stand in until storage
+# offers `proposals.list_by_participant` and `arguments.list_by_participant` (with an index on
+# arguments (author_id, id) for members with many arguments).
+
+
+def _id_cursor(after: str | None) -> int | None:
+    if after is None:
+        return None
+    if not after.isdigit() or len(after) > 18:
+        raise Invalid("the page cursor is not valid", field="after")
+    return int(after)
+
+
+async def _ids_page(reader, sql: str, participant_id: int,
+                   after: str | None) -> tuple[list[int], str | None]:
+    cursor = _id_cursor(after)
+    keyset, args = ("AND x.id < ?", [cursor]) if cursor is not None else ("", [])
+    rows = await reader.conn.execute_fetchall(
+        sql.format(keyset=keyset), (participant_id, *args, PAGE_SIZE + 1))
+    ids = [row[0] for row in rows[:PAGE_SIZE]]
+    return ids, (str(ids[-1]) if len(rows) > PAGE_SIZE else None)
+
+
+# Proposals they lead or co-author, unless hidden by a moderator.
+_PROPOSALS_SQL = (
+    "SELECT x.id FROM proposals x JOIN proposal_authors pau ON pau.proposal_id = x.id"
+    " WHERE pau.participant_id = ? AND x.hidden_at IS NULL {keyset} ORDER BY x.id DESC LIMIT ?"
+)
+# Their listed arguments (neither hidden nor withdrawn) on proposals that are not hidden.
+_ARGUMENTS_SQL = (
+    "SELECT x.id FROM arguments x JOIN proposals p ON p.id = x.proposal_id"
+    " WHERE x.author_id = ? AND x.hidden_at IS NULL AND x.withdrawn_at IS NULL"
+    " AND p.hidden_at IS NULL {keyset} ORDER BY x.id DESC LIMIT ?"
+)
+
+
+async def _contributions(request: web.Request, member: Member):
+    """(proposals page, arguments page, {proposal id: proposal}, {debate id: debate})."""
+    reader = request.app[appkeys.DATABASE].read()
+    participant = await reader.participants.find_local(member.id)
+    if participant is None:  # never contributed
+        return Page((), None), Page((), None), {}, {}
+    ids, next_proposals = await _ids_page(reader, _PROPOSALS_SQL, participant.id,
+                                          request.query.get("propositions_apres"))
+    proposals: tuple[Proposal, ...] = tuple([await reader.proposals.get(i) for i in ids])
+    ids, next_arguments = await _ids_page(reader, _ARGUMENTS_SQL, participant.id,
+                                          request.query.get("arguments_apres"))
+    arguments: tuple[Argument, ...] = tuple([await reader.arguments.get(i) for i in ids])
+    by_id = {p.id: p for p in proposals}
+    for argument in arguments:
+        if argument.proposal_id not in by_id:
+            by_id[argument.proposal_id] = await reader.proposals.get(argument.proposal_id)
+    debates = {d: await reader.debates.get(d) for d in {p.debate_id for p in by_id.values()}}
+    return Page(proposals, next_proposals), Page(arguments, next_arguments), by_id, debates
+
+
+# --- Handlers --------------------------------------------------------------------------------
+
+
+async def _render(request: web.Request, member: Member, errors: dict, status: int = 200):
+    viewer = current_viewer(request)
+    reader = request.app[appkeys.DATABASE].read()
+    verifier = None
+    if viewer is not None and viewer.role is Role.ADMIN and member.verified_by_id is not None:
+        verifier = await reader.members.get(member.verified_by_id)
+    proposals, arguments, proposal_by_id, debates = await _contributions(request, member)
+    return request.app[appkeys.TEMPLATES].render(request, "member.html", {
+        "member": member, "verifier": verifier,
+        "is_self": viewer is not None and viewer.id == member.id,
+        "viewer_is_admin": viewer is not None and viewer.role is Role.ADMIN,
+        "proposals": proposals, "arguments": arguments, "proposal_by_id": proposal_by_id,
+        "debates": debates, "errors": errors, "done": request.query.get("fait", ""),
+    }, status=status)
+
+
+async def member(request: web.Request) -> web.Response:
+    reader = request.app[appkeys.DATABASE].read()
+    found = await reader.members.find_by_username(request.match_info["username"])
+    if found is None:
+        raise NotFound(f"no member named {request.match_info['username']!r}")
+    return await _render(request, found, {})
+
+
+def _password_errors(request: web.Request, form: dict[str, str], stored: str | None) -> dict:
+    _ = _gettext(request)
+    errors = {}
+    if stored is None or not check_password(stored, form["current_password"]):
+        errors["current_password"] = _("This is not your current password.")
+    if len(form["new_password"]) < MIN_PASSWORD:
+        errors["new_password"] = _("The password needs at least 10 characters.")
+    elif len(form["new_password"]) > MAX_PASSWORD:
+        errors["new_password"] = _("The password is too long.")
+    elif form["confirmation"] != form["new_password"]:
+        errors["confirmation"] = _("The two new passwords differ.")
+    return errors
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    """Change one's own password: the current one first; other sessions end, this one stays."""
+    viewer = require_member(request)
+    raw = await request.post()
+    form = {k: str(raw.get(k, ""))[:MAX_PASSWORD + 1]
+            for k in ("current_password", "new_password", "confirmation")}
+    # A wrong current password counts as a failed sign-in (same limits as the login form).
+    now, address = time.monotonic(), request.remote or "unknown"
+    key = f"{address}|{viewer.username}"
+    if request.app[LOGIN_LIMITER].retry_after(key, now) or request.app[IP_LIMITER].retry_after(
+            address, now):
+        _ = _gettext(request)
+        return await _render(request, viewer, {"current_password": _(
+            "Too many attempts: please wait a little and try again.")}, status=429)
+    reader = request.app[appkeys.DATABASE].read()
+    errors = _password_errors(request, form, await reader.members.find_password_hash(
+        viewer.username))
+    if "current_password" in errors:
+        request.app[LOGIN_LIMITER].hit(key, now)
+        request.app[IP_LIMITER].hit(address, now)
+    if errors:  # passwords are never echoed back
+        return await _render(request, viewer, errors, status=422)
+    async with request.app[appkeys.DATABASE].transaction() as tx:
+        await services.change_password(tx, request.app[appkeys.CLOCK], viewer,
+                                       hash_password(form["new_password"]),
+                                       keep_session_id_hash=request.get(SESSION_ID_HASH))
+    raise web.HTTPSeeOther(f"/membres/{viewer.username}?fait=mot-de-passe#mot-de-passe")
