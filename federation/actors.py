@@ -66,6 +66,11 @@ class RemoteActors:
         while len(self._by_key) > _KEY_CACHE_SIZE:
             self._by_key.popitem(last=False)
 
+    def forget(self, ap_id: str) -> None:
+        """Drop an actor's keys from memory (it is gone: the table says so from now on)."""
+        for key_id in [k for k, (_, a) in self._by_key.items() if a.ap_id == ap_id]:
+            del self._by_key[key_id]
+
     def _fresh(self, actor: RemoteActor) -> bool:
         return self.fed.clock.now() - actor.fetched_at < ACTOR_TTL
 
@@ -91,8 +96,7 @@ class RemoteActors:
             if exc.status == 410:
                 async with self.fed.db.transaction() as tx:
                     await RemoteRepo(tx.conn).mark_gone(url)
-                for key_id in [k for k, (_, a) in self._by_key.items() if a.ap_id == url]:
-                    del self._by_key[key_id]
+                self.forget(url)
             raise
         try:
             document = vocab.from_ap_actor(raw)

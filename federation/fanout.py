@@ -105,13 +105,18 @@ class Context:
             return None
         if debate.status is DebateStatus.DRAFT:
             return None
-        return self.fed.local.of_debate(debate)
+        return self._fresh(self.fed.local.of_debate(debate))
 
     async def member(self, member_id: int) -> LocalActor | None:
         try:
-            return self.fed.local.of_member(await self.read.members.get(member_id))
+            return self._fresh(self.fed.local.of_member(await self.read.members.get(member_id)))
         except NotFound:
             return None
+
+    def _fresh(self, actor: LocalActor) -> LocalActor:
+        # Before anything is published, the actor's URL serves what is about to be announced.
+        self.fed.local.remember(actor)
+        return actor
 
     async def document(self, actor: LocalActor) -> dict:
         """The actor's current AS2 document (cached bytes, keys created on first need)."""

@@ -200,6 +200,7 @@ async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
     async with work.transaction() as tx:
         if activity.object_id == activity.actor:
             await RemoteRepo(tx.conn).mark_gone(activity.actor)  # nothing goes to it any more
+            fed.remote.forget(activity.actor)  # nor is anything accepted from it
             return
         repo = RemoteObjectRepo(tx.conn)
         existing = await repo.find(activity.object_id)

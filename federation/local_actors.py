@@ -2,6 +2,7 @@
 AS2 documents rendered once and served from cached bytes until the entity or its keys change."""
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
     from .context import Federation
 
 _DOCUMENT_CACHE_SIZE = 512  # rendered actors are ~3 KiB each
+# Names resolved to actors, kept briefly so that a busy actor or WebFinger endpoint reads no
+# table per request. A change is seen within this delay at worst (the CLI writes from another
+# process); fan-out refreshes an entry before it publishes the change (fanout.Context), so a
+# peer refetching on our Update always gets the new document.
+_LOOKUP_SECONDS = 1.0
+_LOOKUP_CACHE_SIZE = 4096
 MAX_MODERATORS = 100  # the moderators collection is small by nature; not paged
 
 
@@ -41,6 +48,14 @@ class LocalActors:
     def __init__(self, fed: Federation):
         self.fed = fed
         self._documents: OrderedDict[tuple, bytes] = OrderedDict()
+        self._found: OrderedDict[tuple[str, str], tuple[float, LocalActor]] = OrderedDict()
+
+    def remember(self, actor: LocalActor) -> None:
+        """Serve this (fresh) actor for its name from now on."""
+        self._found[(actor.kind, actor.name)] = (time.monotonic() + _LOOKUP_SECONDS, actor)
+        self._found.move_to_end((actor.kind, actor.name))
+        while len(self._found) > _LOOKUP_CACHE_SIZE:
+            self._found.popitem(last=False)
 
     def node(self) -> LocalActor:
         return LocalActor("node", self.fed.uris.hostname, NODE_OWNER,
@@ -56,16 +71,22 @@ class LocalActors:
 
     async def find(self, kind: ActorKind, name: str) -> LocalActor | None:
         """A public local actor; draft debates are not public, so not actors yet."""
-        repos = self.fed.db.read()
         if kind == "node":
             return self.node()
+        held = self._found.get((kind, name))
+        if held is not None and held[0] > time.monotonic():
+            return held[1]
+        repos = self.fed.db.read()
         if kind == "debate":
             debate = await repos.debates.find_by_slug(name)
-            if debate is None or debate.status is DebateStatus.DRAFT:
-                return None
-            return self.of_debate(debate)
-        member = await repos.members.find_by_username(name)
-        return self.of_member(member) if member is not None else None
+            found = (self.of_debate(debate) if debate is not None
+                     and debate.status is not DebateStatus.DRAFT else None)
+        else:
+            member = await repos.members.find_by_username(name)
+            found = self.of_member(member) if member is not None else None
+        if found is not None and found.name == name:  # canonical spellings only
+            self.remember(found)
+        return found
 
     async def find_by_uri(self, uri: str) -> LocalActor | None:
         local = self.fed.uris.parse_actor(uri)

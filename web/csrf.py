@@ -47,7 +47,9 @@ def csrf_middleware(base_url: str, *, secure_cookie: bool):
                     text="The form has expired or was not sent from this site: reload the page and try again."
                 )
         response = await handler(request)
-        if fresh and isinstance(response, web.StreamResponse) and not response.prepared:
+        # Only pages carry forms: JSON, ActivityPub and inbox answers need no cookie.
+        if (fresh and isinstance(response, web.StreamResponse) and not response.prepared
+                and response.content_type == "text/html"):
             response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Lax",
                                 secure=secure_cookie, path="/")
         return response
