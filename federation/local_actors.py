@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from .context import Federation
 
 _DOCUMENT_CACHE_SIZE = 512  # rendered actors are ~3 KiB each
-# Names resolved to actors, kept briefly so that a busy actor or WebFinger endpoint reads no
-# table per request. A change is seen within this delay at worst (the CLI writes from another
-# process); fan-out refreshes an entry before it publishes the change (fanout.Context), so a
-# peer refetching on our Update always gets the new document.
+# Names resolved to actors, kept so that a busy actor or WebFinger endpoint reads no table per
+# request. An entry is dropped at any write this process commits (Database.commits), and after
+# this delay at worst for writes from another process (the CLI); fan-out also refreshes an
+# entry before it publishes a change (fanout.Context).
 _LOOKUP_SECONDS = 1.0
 _LOOKUP_CACHE_SIZE = 4096
 MAX_MODERATORS = 100  # the moderators collection is small by nature; not paged
@@ -48,11 +48,14 @@ class LocalActors:
     def __init__(self, fed: Federation):
         self.fed = fed
         self._documents: OrderedDict[tuple, bytes] = OrderedDict()
-        self._found: OrderedDict[tuple[str, str], tuple[float, LocalActor]] = OrderedDict()
+        self._found: OrderedDict[tuple[str, str], tuple[float, int, LocalActor]] = OrderedDict()
 
-    def remember(self, actor: LocalActor) -> None:
-        """Serve this (fresh) actor for its name from now on."""
-        self._found[(actor.kind, actor.name)] = (time.monotonic() + _LOOKUP_SECONDS, actor)
+    def remember(self, actor: LocalActor, commits: int | None = None) -> None:
+        """Serve this actor for its name until the next commit (`commits`: the count when it
+        was read, if older)."""
+        commits = self.fed.db.commits if commits is None else commits
+        self._found[(actor.kind, actor.name)] = (time.monotonic() + _LOOKUP_SECONDS, commits,
+                                                 actor)
         self._found.move_to_end((actor.kind, actor.name))
         while len(self._found) > _LOOKUP_CACHE_SIZE:
             self._found.popitem(last=False)
@@ -74,8 +77,9 @@ class LocalActors:
         if kind == "node":
             return self.node()
         held = self._found.get((kind, name))
-        if held is not None and held[0] > time.monotonic():
-            return held[1]
+        commits = self.fed.db.commits  # before reading: a commit meanwhile makes it stale
+        if held is not None and held[1] == commits and held[0] > time.monotonic():
+            return held[2]
         repos = self.fed.db.read()
         if kind == "debate":
             debate = await repos.debates.find_by_slug(name)
@@ -85,7 +89,7 @@ class LocalActors:
             member = await repos.members.find_by_username(name)
             found = self.of_member(member) if member is not None else None
         if found is not None and found.name == name:  # canonical spellings only
-            self.remember(found)
+            self.remember(found, commits)
         return found
 
     async def find_by_uri(self, uri: str) -> LocalActor | None:

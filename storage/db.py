@@ -49,6 +49,9 @@ class Database:
         self._next_reader = 0
         self._write_lock = asyncio.Lock()
         self.applied_migrations: list[str] = []
+        # Write transactions this process committed: a cache of table data that remembers
+        # this number knows whether anything here may have changed since (see LocalActors).
+        self.commits = 0
 
     async def open(self, *, apply_migrations: bool = True) -> "Database":
         if not self.path.parent.is_dir():
@@ -94,6 +97,7 @@ class Database:
                 raise
             else:
                 await conn.commit()
+                self.commits += 1
 
     def read(self) -> Repos:
         """Repositories on a reader connection (round robin): committed data only."""

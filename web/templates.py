@@ -19,6 +19,16 @@ def _format_date(value, lang: str) -> str:
     return format_datetime(value, "d MMMM y, HH:mm", locale=lang, tzinfo=None)
 
 
+def _language_url(request: web.Request, code: str) -> str:
+    """The language switch: the same page in `code`, keeping its query. After a form POST the
+    page's address only accepts POST, so the switch goes home instead."""
+    if request.method not in ("GET", "HEAD"):
+        return f"/?lang={code}"
+    query = {k: v for k, v in request.query.items() if k != "lang"}
+    query["lang"] = code
+    return str(request.rel_url.with_query(query))
+
+
 class Templates:
     def __init__(self):
         self.env = jinja2.Environment(
@@ -43,6 +53,7 @@ class Templates:
             lang=lang,
             node=config.node,
             path=request.path,
+            lang_url=lambda code: _language_url(request, code),
             date=lambda v: _format_date(v, lang),
             csrf_token=request.get(CSRF_TOKEN, ""),
             viewer=request.get(VIEWER),

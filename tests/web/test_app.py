@@ -137,3 +137,15 @@ async def test_request_body_over_the_limit_is_refused(make_node):
     assert small.status == 200
     assert large.status == 413
     assert problem["status"] == 413
+
+
+async def test_language_switch_keeps_the_query_and_avoids_post_only_addresses(node):
+    # Given a page with a query
+    async with node.client.get(f"{node.url}/?apres=5&lang=en") as response:
+        html = await response.text()
+    # Then the switch keeps the other parameters and only changes the language
+    assert 'href="/?apres=5&amp;lang=fr"' in html
+    # And after a refused form POST, the switch leads to a page that answers GET
+    async with node.client.post(f"{node.url}/connexion", data={"username": "x"}) as response:
+        html = await response.text()
+    assert response.status == 403 and 'href="/?lang=en"' in html
