@@ -31,12 +31,14 @@ def csrf_middleware(base_url: str, *, secure_cookie: bool):
 
     @web.middleware
     async def middleware(request: web.Request, handler):
+        if is_exempt(request):  # no forms there: neither a check nor a cookie
+            return await handler(request)
         token = request.cookies.get(CSRF_COOKIE, "")
         fresh = len(token) != 43  # token_urlsafe(32) is 43 characters
         if fresh:
             token = secrets.token_urlsafe(32)
         request[CSRF_TOKEN] = token
-        if request.method not in SAFE_METHODS and not is_exempt(request):
+        if request.method not in SAFE_METHODS:
             origin = request.headers.get("Origin")
             if origin and origin != "null" and origin.lower() != expected_origin:
                 raise web.HTTPForbidden(text="This form was sent from another site.")

@@ -23,7 +23,7 @@ def decode(cursor: str | None, size: int) -> tuple[int, ...] | None:
     if cursor is None:
         return None
     parts = cursor.split(".")
-    if len(parts) != size or not all(p.isdigit() and len(p) <= 18 for p in parts):
+    if len(parts) != size or not all(p.isascii() and p.isdigit() and len(p) <= 18 for p in parts):
         raise Invalid("the page cursor is not valid", field="after")
     return tuple(int(p) for p in parts)
 

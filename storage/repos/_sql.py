@@ -24,6 +24,6 @@ def decode_cursor(cursor: str | None) -> int:
     """Keyset cursors are the last id seen."""
     if cursor is None:
         return 0
-    if not cursor.isdigit() or len(cursor) > 18:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 18:
         raise Invalid("the page cursor is not valid", field="after")
     return int(cursor)

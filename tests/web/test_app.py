@@ -149,3 +149,9 @@ async def test_language_switch_keeps_the_query_and_avoids_post_only_addresses(no
     async with node.client.post(f"{node.url}/connexion", data={"username": "x"}) as response:
         html = await response.text()
     assert response.status == 403 and 'href="/?lang=en"' in html
+
+
+async def test_a_non_ascii_digit_cursor_is_invalid_input_not_a_server_error(node):
+    async with node.client.get(f"{node.url}/?apres=%C2%B2", headers={"Accept": "application/json"}) as r:
+        problem = await r.json(content_type=None)
+    assert r.status == 422 and problem["field"] == "after"
