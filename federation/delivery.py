@@ -4,11 +4,12 @@ live host never waits for a batch that also holds dead ones. Signing happens per
 because a signature carries its Date and expires (Lemmy does the same).
 
 Bounds: at most `delivery_concurrency` deliveries are being attempted, and at most
-`delivery_per_host` are in flight to any one host. A delivery still unanswered after
-STALL_AFTER_SECONDS (a black-holed host: it took the connection and never answers) moves to a
-lane of its own, bounded at STALLED_PER_SLOT × `delivery_concurrency`, and frees its slot: dead
-hosts wait out their own timeouts there instead of starving the live ones. Every attempt has
-its own total timeout (`fetch_timeout_seconds`).
+`delivery_per_host` are in flight to any one host. An attempt still unanswered well after
+inboxes usually answer (a black-holed host: it took the connection and never answers) moves to
+a lane of its own, bounded at STALLED_PER_SLOT × `delivery_concurrency`, and frees its slot:
+dead hosts wait out their own timeouts there instead of starving the live ones. "Well after" is
+STALL_FACTOR × the median answer time of recent attempts, between STALL_AFTER_MIN_SECONDS and
+STALL_AFTER_MAX_SECONDS. Every attempt has its own total timeout (`fetch_timeout_seconds`).
 
 Crash safety: a claimed row carries `locked_until`; it is finished or rescheduled in one
 transaction after the attempt. A crash therefore loses nothing: the rows leased at that moment
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,8 +43,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # A live inbox answers in milliseconds; Mastodon verifies a signature before answering, which
-# can take a key fetch (a second or so). Past this an attempt is probably a dead host.
-STALL_AFTER_SECONDS = 2.0
+# can take a key fetch (a second or so). Past several times the usual answer time an attempt is
+# probably waiting on a dead host. Bounded both ways: a burst of fast answers must not make a
+# merely slow peer look dead, and nothing waits in a slot longer than the maximum.
+STALL_FACTOR = 4.0
+STALL_AFTER_MIN_SECONDS = 0.05
+STALL_AFTER_MAX_SECONDS = 2.0
+LATENCY_SAMPLES = 64  # recent answer times kept for the median
 # How many stalled attempts each slot may leave behind: 4 × 16 by default, enough for the dead
 # tenth of a 500-host fan-out while sockets and memory stay bounded.
 STALLED_PER_SLOT = 4
@@ -84,6 +91,7 @@ class DeliveryPool:
         # Claimed ahead, waiting for a slot: one claim per pool's worth of attempts, not per
         # attempt. Leased like the others; never sent yet, so never a repeat after a crash.
         self._ready: deque[tuple[Delivery, OutboxActivity]] = deque()
+        self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         # Outcomes by group commit: the attempts that end while one transaction is being
@@ -98,6 +106,13 @@ class DeliveryPool:
     @property
     def in_flight(self) -> int:
         return self.active + self.stalled
+
+    def stall_after(self) -> float:
+        """Seconds after which an unanswered attempt leaves its slot (see the module doc)."""
+        if not self._latencies:
+            return STALL_AFTER_MAX_SECONDS
+        usual = sorted(self._latencies)[len(self._latencies) // 2]
+        return min(STALL_AFTER_MAX_SECONDS, max(STALL_AFTER_MIN_SECONDS, STALL_FACTOR * usual))
 
     # -- driving
 
@@ -205,15 +220,18 @@ class DeliveryPool:
     async def _deliver(self, delivery: Delivery, activity: OutboxActivity) -> None:
         """One delivery's task: attempt (moving to the stalled lane if it hangs), record."""
         stalled = False
+        started = time.monotonic()
         attempt = asyncio.ensure_future(self._attempt(delivery, activity))
         try:
-            done, _ = await asyncio.wait({attempt}, timeout=STALL_AFTER_SECONDS)
+            done, _ = await asyncio.wait({attempt}, timeout=self.stall_after())
             if not done and self.stalled < self.stalled_max:
                 stalled = True
                 self.active -= 1
                 self.stalled += 1
                 self._wake.set()  # its slot is free for a live host
             result = await attempt
+            if result.status is not None:  # an answer, whatever it said
+                self._latencies.append(time.monotonic() - started)
             outcome = await self._recorder.submit(result)
             if outcome != Outcome.DELIVERED.value:
                 log.info("delivery of %s to %s: %s", activity.ap_id, delivery.inbox, outcome)

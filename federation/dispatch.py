@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from node.errors import DomainError
 from storage.repos.inbox import InboxMessage, InboxRepo
 
-from . import handlers, retry, vocab
+from . import handlers, participation, retry, vocab
 from .fetch import FetchError
 from .handlers import Ignored, Work
 
@@ -41,6 +41,12 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     ("Update", ANY): handlers.receive_update_object,
     **{("Update", kind): handlers.receive_update_actor for kind in vocab.ACTOR_TYPES},
     ("Delete", ANY): handlers.receive_delete_object,
+    # Issue 5: votes and replies on our proposals (other notes fall through to the above).
+    ("Create", "Note"): participation.receive_create_note,
+    ("Update", "Note"): participation.receive_update_note,
+    **{("Delete", kind): participation.receive_delete for kind in ("Note", "Tombstone", None)},
+    ("Like", ANY): participation.receive_like,
+    ("Undo", "Like"): participation.receive_undo_like,
 }
 
 

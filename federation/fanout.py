@@ -22,9 +22,13 @@ Decisions (issue 4):
 - MemberRoleChanged → Update(Person) to the member's followers: role and mandate are on it.
 - DebateSettingsChanged publishes nothing yet: the Group document does not carry the
   settings, so the Update would say nothing new to anyone (issue 5 may add them).
-Issue 5 adds proposals here, e.g. ProposalSubmitted → Create(Question) by the Group, with an
-Announce(Create) for group-aware followers (`where=`), and VoteCast → Update(Question) with
-`debounce=`.
+Issue 5 (proposals as polls, federation/proposals.py renders them):
+- ProposalSubmitted → Create(Question) by the debate's Group to its followers.
+- VoteCast / VoteWithdrawn → Update(Question) with the new totals and no `updated`, to the
+  followers and the remote voters, debounced a minute per question; never who voted what.
+- ProposalStatusChanged / ProposalAnswered → Create(Note) by the Group in the poll's thread
+  (a move to `answered` says nothing itself: the answer's reply says it).
+Still to come: Announce(Create) for group-aware followers (`where=`), amendments put to a vote.
 """
 from __future__ import annotations
 
@@ -42,14 +46,15 @@ from node.events import (
     DebateStatusChanged,
     Event,
     MemberRoleChanged,
+    ProposalStatusChanged,
     event_from_payload,
 )
-from node.model import DebateStatus
+from node.model import DebateStatus, ProposalStatus
 from storage.repos.follows import FollowRepo, Recipient
 from storage.repos.outbox import FanoutRepo, OutboxRepo
 from storage.repos.remote import RemoteRepo
 
-from . import outbox, vocab
+from . import outbox, proposals, vocab
 from .local_actors import LocalActor
 from .uris import FOLLOWERS, Uris
 
@@ -160,9 +165,73 @@ async def publish_member_role(ctx: Context, event: MemberRoleChanged) -> list[Pu
     return [await ctx.update_actor(person, event)] if person is not None else []
 
 
+# Proposals (issue 5): polls by the debate's Group (federation/proposals.py renders them).
+TALLY_DEBOUNCE = timedelta(minutes=1)  # at most one Update(Question) a minute per question
+
+
+async def _proposal(ctx: Context, proposal_id: int, debate_id: int):
+    group = await ctx.debate(debate_id)
+    if group is None:
+        return None, None
+    try:
+        return group, await proposals.current_question(ctx.fed, proposal_id)
+    except NotFound:
+        return None, None  # hidden or gone: nothing goes out
+
+
+async def publish_proposal_submitted(ctx: Context, event: Event) -> list[Publication]:
+    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    if found is None:
+        return []
+    _, question = found
+    create = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
+    return [Publication(group, create, Audience(followers_of=(group,)), question["id"])]
+
+
+async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
+    """Update(Question) with the new totals, WITHOUT `updated` (Mastodon would take it for an
+    edit), to followers and remote voters, debounced: one a minute per question."""
+    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    if found is None:
+        return []
+    detail, question = found
+    update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
+              "actor": group.ap_id, "object": vocab.without_context(question),
+              "to": question["to"], "cc": question["cc"]}
+    voters = await proposals.remote_voters(ctx.read.conn, detail.proposal.id)
+    return [Publication(group, update, Audience(followers_of=(group,), actors=voters),
+                        question["id"], is_public=False, debounce=TALLY_DEBOUNCE)]
+
+
+async def publish_proposal_reply(ctx: Context, event: Event) -> list[Publication]:
+    """Answers and status changes: a Note by the Group in the poll's thread."""
+    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    if found is None:
+        return []
+    detail, _ = found
+    if isinstance(event, ProposalStatusChanged):
+        if event.new_status == ProposalStatus.ANSWERED.value:
+            return []  # the ProposalAnswered reply says it, with the answer
+        text = proposals.status_text(detail, ProposalStatus(event.new_status))
+    else:
+        text = proposals.answer_text(detail)
+    activity_id = ctx.new_id()
+    note = proposals.to_ap_reply(f"{activity_id}#note", uris=ctx.fed.uris, detail=detail,
+                                 text=text, published=event.occurred_at)
+    create = {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Create",
+              "actor": group.ap_id, "object": note, "to": note["to"], "cc": note["cc"],
+              "published": note["published"]}
+    return [Publication(group, create, Audience(followers_of=(group,)), note["id"])]
+
+
 PUBLISHERS: dict[str, Publisher] = {
     "DebateStatusChanged": publish_debate_status,
     "MemberRoleChanged": publish_member_role,
+    "ProposalSubmitted": publish_proposal_submitted,
+    "VoteCast": publish_tally,
+    "VoteWithdrawn": publish_tally,
+    "ProposalStatusChanged": publish_proposal_reply,
+    "ProposalAnswered": publish_proposal_reply,
 }
 assert not PUBLISHERS.keys() & PRIVATE_EVENT_TYPES, "a private event type is published"
 

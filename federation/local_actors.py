@@ -48,15 +48,20 @@ class LocalActors:
     def __init__(self, fed: Federation):
         self.fed = fed
         self._documents: OrderedDict[tuple, bytes] = OrderedDict()
-        self._found: OrderedDict[tuple[str, str], tuple[float, int, LocalActor]] = OrderedDict()
+        self._last_document: dict[tuple[str, str], tuple[LocalActor, object, bytes]] = {}
+        self._found: OrderedDict[tuple[str, str],
+                                 tuple[float, int, LocalActor | None]] = OrderedDict()
 
     def remember(self, actor: LocalActor, commits: int | None = None) -> None:
         """Serve this actor for its name until the next commit (`commits`: the count when it
         was read, if older)."""
+        self._hold((actor.kind, actor.name), actor, commits)
+
+    def _hold(self, key: tuple[str, str], actor: LocalActor | None,
+              commits: int | None = None) -> None:
         commits = self.fed.db.commits if commits is None else commits
-        self._found[(actor.kind, actor.name)] = (time.monotonic() + _LOOKUP_SECONDS, commits,
-                                                 actor)
-        self._found.move_to_end((actor.kind, actor.name))
+        self._found[key] = (time.monotonic() + _LOOKUP_SECONDS, commits, actor)
+        self._found.move_to_end(key)
         while len(self._found) > _LOOKUP_CACHE_SIZE:
             self._found.popitem(last=False)
 
@@ -88,8 +93,8 @@ class LocalActors:
         else:
             member = await repos.members.find_by_username(name)
             found = self.of_member(member) if member is not None else None
-        if found is not None and found.name == name:  # canonical spellings only
-            self.remember(found, commits)
+        if found is None or found.name == name:  # canonical spellings only (and "no such")
+            self._hold((kind, name), found, commits)
         return found
 
     async def find_by_uri(self, uri: str) -> LocalActor | None:
@@ -111,6 +116,10 @@ class LocalActors:
 
     async def document(self, actor: LocalActor) -> bytes:
         keys = await self.fed.keys.get(actor.owner)
+        # The actor object held by the lookup cache, with the same keys: its bytes, at once.
+        last = self._last_document.get((actor.kind, actor.name))
+        if last is not None and last[0] is actor and last[1] is keys:
+            return last[2]
         # The entity is a dataclass read fresh: any change to it (or to the keys) is a new key.
         cache_key = (actor.kind, actor.name, repr(actor.entity), keys.created_at,
                      keys.rsa_public_pem)
@@ -121,6 +130,9 @@ class LocalActors:
             while len(self._documents) > _DOCUMENT_CACHE_SIZE:
                 self._documents.popitem(last=False)
         self._documents.move_to_end(cache_key)
+        self._last_document[(actor.kind, actor.name)] = (actor, keys, cached)
+        while len(self._last_document) > _DOCUMENT_CACHE_SIZE:
+            self._last_document.pop(next(iter(self._last_document)))
         return cached
 
     def _render(self, actor: LocalActor, keys) -> dict:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import documents, inbox, nodeinfo, uris, webfinger
+from . import documents, inbox, nodeinfo, proposals, uris, webfinger
 from .context import Federation
 from .negotiation import Handler, negotiate
 
@@ -36,6 +36,10 @@ class FederationRoutes:
     def member(self, html_handler: Handler) -> Handler:
         """/membres/{username}: the member page, or their Person actor."""
         return negotiate(html_handler, self.bind(documents.actor_document, "member"))
+
+    def proposal(self, html_handler: Handler) -> Handler:
+        """/propositions/{id}: the proposal page, or its Question (current totals) (issue 5)."""
+        return negotiate(html_handler, self.bind(proposals.question_document))
 
     def table(self) -> list[web.RouteDef]:
         """Every protocol route except the two negotiated pages above."""

@@ -285,6 +285,9 @@ def _quotable(value: str) -> str:
 # Keys and primitives
 
 
+# Verifying peers' requests loads the same few public keys over and over: memoized like the
+# private ones below (a refused PEM raises, and errors are not cached).
+@functools.lru_cache(maxsize=1024)
 def _load_public_key(pem: str) -> PublicKey:
     try:
         key = serialization.load_pem_public_key(pem.encode())
@@ -352,7 +355,13 @@ _CAVAGE_PARAM = re.compile(
 
 
 def _parse_cavage(fields: dict[str, str]) -> _CavageSignature:
-    value = _bounded(fields, "signature") or ""
+    return _parse_cavage_value(_bounded(fields, "signature") or "")
+
+
+# The inbox reads the keyId before verifying (to fetch the key), then verifies: one parse for
+# both. Pure and bounded (MAX_FIELD_CHARS); a refusal raises and is not cached.
+@functools.lru_cache(maxsize=256)
+def _parse_cavage_value(value: str) -> _CavageSignature:
     params: dict[str, str] = {}
     pos = 0
     while pos < len(value):

@@ -2,6 +2,7 @@
 No I/O here; `Uris` turns names into absolute URLs and local URLs back into names."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -37,6 +38,7 @@ _LOCAL_PATH = re.compile(
 Origin = tuple[str, str, int]
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and asked for the same few URLs many times a request
 def origin_of(url: str) -> Origin | None:
     """(scheme, host, port) of an absolute http(s) URL, default port made explicit; else None."""
     try:

@@ -564,7 +564,33 @@ def to_ap_collection_page(page_id: str, part_of: str, items: list, next_page: st
     return doc
 
 
+# Terms of our vocabulary used by proposals (federation/proposals.py), published below.
+QUESTION_TERMS = {
+    "votersCount": "toot:votersCount",
+    "title": "thc:title",
+    "version": "thc:version",
+    "articles": "thc:articles",
+    "number": "thc:number",
+    "text": "thc:text",
+    "authors": "thc:authors",
+    "answer": "thc:answer",
+    "answerKind": "thc:answerKind",
+    "mandate": "thc:mandate",
+    "tally": "thc:tally",
+    "verifiedResidents": "thc:verifiedResidents",
+    "localMembers": "thc:localMembers",
+    "remoteParticipants": "thc:remoteParticipants",
+    "for": "thc:for",
+    "mixed": "thc:mixed",
+    "against": "thc:against",
+    "support": "thc:support",
+    "appreciations": "thc:appreciations",
+    "debate": {"@id": "thc:debate", "@type": "@id"},
+}
+
+
 def context_document(context_url: str) -> dict:
-    """The JSON-LD context of our vocabulary (a stub until proposals and votes federate)."""
-    return {"@context": {"thc": context_url + "#", "role": "thc:role", "mandate": "thc:mandate",
-                         "status": "thc:status"}}
+    """The JSON-LD context of our vocabulary: actors' terms and proposals' (issue 5)."""
+    return {"@context": {"thc": context_url + "#", "toot": "http://joinmastodon.org/ns#",
+                         "role": "thc:role", "mandate": "thc:mandate", "status": "thc:status",
+                         **QUESTION_TERMS}}

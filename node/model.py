@@ -585,9 +585,17 @@ class Operator:
     label: str = "operator"
 
 
-# Who is acting in a use case: a local member or the node operator. Remote participants join
-# in issue 5 as a third variant resolved to a `Participant` of kind remote.
-Actor = Member | Operator
+@dataclass(frozen=True, slots=True)
+class RemoteParticipant:
+    """A fediverse actor taking part (issue 5), already proven to be who it says (the inbox
+    checked the signature): it votes and argues, nothing else. Resolved to a `Participant` of
+    kind remote by its ap_id."""
+
+    ap_id: str
+
+
+# Who is acting in a use case: a local member, the node operator, or a remote participant.
+Actor = Member | Operator | RemoteParticipant
 
 
 @dataclass(frozen=True, slots=True)

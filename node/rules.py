@@ -32,6 +32,7 @@ from .model import (
     ProposalStatus,
     ProposalVersion,
     RegistrationMode,
+    RemoteParticipant,
     Role,
     SideBySide,
     Source,
@@ -69,11 +70,13 @@ DEBATE_TRANSITIONS: dict[DebateStatus, frozenset[DebateStatus]] = {
 
 
 def by_label(actor: Actor) -> str:
+    if isinstance(actor, RemoteParticipant):
+        return f"remote:{actor.ap_id}"
     return "operator" if isinstance(actor, Operator) else f"member:{actor.id}"
 
 
 def actor_member_id(actor: Actor) -> int | None:
-    return None if isinstance(actor, Operator) else actor.id
+    return actor.id if isinstance(actor, Member) else None
 
 
 def _has_role(actor: Actor, *roles: Role) -> bool:
@@ -301,6 +304,11 @@ def may_take_part(actor: Actor) -> bool:
     return isinstance(actor, Member)
 
 
+def may_vote_and_argue(actor: Actor) -> bool:
+    """Members, and fediverse participants (issue 5): they vote and argue, nothing more."""
+    return isinstance(actor, (Member, RemoteParticipant))
+
+
 def may_moderate(actor: Actor, debate_roles: frozenset[DebateRole]) -> bool:
     return _has_role(actor, Role.ADMIN, Role.MODERATOR) or DebateRole.MODERATOR in debate_roles
 
@@ -349,6 +357,8 @@ def may_decide_amendment(
 
 def may_change_own(actor: Actor, author: ParticipantRef) -> bool:
     """Arguments and amendments are edited or withdrawn by their author only."""
+    if isinstance(actor, RemoteParticipant):
+        return author.ap_id is not None and author.ap_id == actor.ap_id
     return isinstance(actor, Member) and author.member_id == actor.id
 
 

@@ -22,17 +22,19 @@ async def _argument_in_debate(tx: Tx, argument_id: int) -> tuple[Argument, Propo
 
 
 async def post_argument(
-    tx: Tx, clock: Clock, actor: Actor, proposal_id: int, stance: Stance, body: str
+    tx: Tx, clock: Clock, actor: Actor, proposal_id: int, stance: Stance, body: str,
+    *, ap_id: str | None = None,
 ) -> Argument:
+    """`ap_id`: a remote participant's Note (issue 5), so its Update and Delete find it."""
     proposal, debate = await proposal_in_debate(tx, proposal_id)
-    rules.require(rules.may_take_part(actor), "only members post arguments")
+    rules.require(rules.may_vote_and_argue(actor), "only participants post arguments")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     stance = rules.parse_choice(Stance, stance, field="stance")
     body = rules.check_argument_body(body)
     now = clock.now()
     author = await participant_of(tx, actor, now)
-    argument = await tx.arguments.add(proposal.id, author.id, stance, body, now)
+    argument = await tx.arguments.add(proposal.id, author.id, stance, body, now, ap_id)
     await tx.events.append(
         ArgumentPosted(now, rules.by_label(actor), argument.id, proposal.id, debate.id, author.id,
                        author.member_id, stance.value, body)

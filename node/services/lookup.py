@@ -6,7 +6,7 @@ from datetime import datetime
 
 from .. import rules
 from ..errors import Conflict, Forbidden, NotFound
-from ..model import Actor, Debate, DebateRole, Member, ParticipantRef, Proposal
+from ..model import Actor, Debate, DebateRole, Member, ParticipantRef, Proposal, RemoteParticipant
 from ..ports import Reader, Tx
 
 
@@ -55,8 +55,10 @@ async def may_answer_in(tx: Reader, actor: Actor, debate_id: int) -> bool:
 async def participant_of(tx: Tx, actor: Actor, at: datetime) -> ParticipantRef:
     """The acting participant; a local member gets a participant row on first contribution.
 
-    Issue 5 adds remote participants: an actor variant resolved here by its ap_id.
+    A remote participant (issue 5) is resolved by its ap_id, created on first contribution.
     """
+    if isinstance(actor, RemoteParticipant):
+        return await tx.participants.ensure_remote(actor.ap_id, at)
     if not rules.may_take_part(actor):
         raise Forbidden("the node operator does not take part in debates: act as a member")
     return await tx.participants.ensure_local(actor.id, at)

@@ -15,7 +15,7 @@ async def cast_vote(
     """Vote d'accord / mitigé / pas d'accord. A new choice replaces the previous one; the same
     choice again is a no-op without event. A `for` vote may reach the support threshold."""
     proposal, debate = await proposal_in_debate(tx, proposal_id)
-    rules.require(rules.may_take_part(actor), "only members vote")
+    rules.require(rules.may_vote_and_argue(actor), "only participants vote")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     choice = rules.parse_choice(VoteChoice, choice, field="choice")

@@ -52,13 +52,20 @@ class ArgumentRepo:
             raise NotFound(f"no argument with id {argument_id}")
         return argument
 
+    async def find_by_ap_id(self, ap_id: str) -> Argument | None:
+        """A remote participant's argument by its Note's id (issue 5)."""
+        async with self.conn.execute(f"{_SELECT} WHERE a.ap_id = ?", (ap_id,)) as cur:
+            row = await cur.fetchone()
+        return _argument(row) if row else None
+
     async def add(
-        self, proposal_id: int, author_id: int, stance: Stance, body: str, at: datetime
+        self, proposal_id: int, author_id: int, stance: Stance, body: str, at: datetime,
+        ap_id: str | None = None,
     ) -> Argument:
         async with self.conn.execute(
-            "INSERT INTO arguments (proposal_id, author_id, stance, body, created_at)"
-            " VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (proposal_id, author_id, stance.value, body, to_text(at)),
+            "INSERT INTO arguments (proposal_id, author_id, stance, body, created_at, ap_id)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (proposal_id, author_id, stance.value, body, to_text(at), ap_id),
         ) as cur:
             argument_id = (await cur.fetchone())[0]
         return await self.get(argument_id)

@@ -136,7 +136,7 @@ async def _delivered(node, count: int) -> bool:
 async def test_live_hosts_never_wait_for_black_holed_ones(make_fed_node, sinks, black_hole,
                                                           monkeypatch):
     # Given two slots, a 5 s timeout, 4 black-holed hosts queued first and 10 live ones after
-    monkeypatch.setattr(delivery, "STALL_AFTER_SECONDS", 0.2)
+    monkeypatch.setattr(delivery, "STALL_AFTER_MAX_SECONDS", 0.2)
     alpha = await make_fed_node("alpha", delivery_concurrency=2, delivery_per_host=1,
                                 fetch_timeout_seconds=5.0)
     dead = [f"dead{i}.test" for i in range(4)]

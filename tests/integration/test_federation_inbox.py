@@ -275,7 +275,8 @@ async def test_poisonous_and_unknown_activities_never_block_the_queue(make_fed_n
     # Given a malformed Follow, an unknown activity, a Follow of nobody and a good Follow
     alpha, mallory = await _setup(make_fed_node, make_peer)
     bad = {k: v for k, v in mallory.activity("mallory", "Follow", DEBATE).items() if k != "object"}
-    unknown = mallory.activity("mallory", "Like", "http://alpha.test/debats/eau")
+    # (a Like is handled since issue 5: an appreciation of a proposal)
+    unknown = mallory.activity("mallory", "Listen", "http://alpha.test/debats/eau")
     nobody = mallory.activity("mallory", "Follow", "http://alpha.test/membres/nobody")
     good = mallory.activity("mallory", "Follow", DEBATE)
     for activity in (bad, unknown, nobody, good):
@@ -287,7 +288,7 @@ async def test_poisonous_and_unknown_activities_never_block_the_queue(make_fed_n
     messages = await InboxRepo(alpha.db.read().conn).list_all()
     states = {m.activity_id: (m.state, m.error) for m in messages}
     assert states[bad["id"]] == ("rejected", "Follow has no object id")
-    assert states[unknown["id"]] == ("ignored", "no handler for Like(reference)")
+    assert states[unknown["id"]] == ("ignored", "no handler for Listen(reference)")
     assert states[nobody["id"]] == ("rejected", "the followed actor is not one of ours")
     assert states[good["id"]] == ("processed", None)
 

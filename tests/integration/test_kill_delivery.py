@@ -18,6 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from federation import delivery
 from node import services
 from node.clock import SystemClock
 from node.model import DebateStatus, NewDebate, Operator
@@ -172,8 +173,10 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_repeats_only_what_was_in_fl
     assert set(counts) == set(sinks.inboxes())
     assert {received for _, received in sinks.received} == {activity_id}
     # And the only repeats are deliveries in flight at the kill (leased: being attempted, or
-    # claimed ahead and not yet sent), no more than the concurrency bound
+    # claimed ahead and not yet sent), no more than the pool's bound on attempts: the slots,
+    # plus the lane of attempts stalled on dead hosts (empty here: sinks answer in 0.1 s)
     repeated = {inbox for inbox, n in counts.items() if n > 1}
     assert repeated <= in_flight, (repeated - in_flight, in_flight)
-    assert len(repeated) <= CONCURRENCY and max(counts.values()) <= 2, (repeated, counts)
-    assert len(in_flight) <= 2 * CONCURRENCY  # a pool's worth is claimed ahead, at most
+    bound = CONCURRENCY * (1 + delivery.STALLED_PER_SLOT)
+    assert len(repeated) <= bound and max(counts.values()) <= 2, (repeated, counts)
+    assert len(in_flight) <= CONCURRENCY + bound  # a pool's worth is claimed ahead, at most

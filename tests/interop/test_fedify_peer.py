@@ -193,3 +193,76 @@ async def test_fedify_unfollows_with_undo(fedify_peer, make_interop_node):
     assert (undo.activity_type, undo.state, undo.key_id) == ("Undo", "processed", fedify_peer.key_id)
     collection, items = await _collection_items(fedify_peer, f"{debate}/followers")
     assert collection["totalItems"] == 0 and items == []
+
+
+async def test_fedify_gets_proposals_as_polls_votes_and_replies(
+        fedify_peer, make_interop_node, monkeypatch):
+    """Issue 5: the peer follows a debate, receives a new proposal as Create(Question) it
+    parses as a poll, votes (twice the same, then another choice), gets Update(Question) with
+    the new totals, and its reply tagged #contre becomes an argument against."""
+    from datetime import timedelta
+
+    from federation import fanout
+    from node import services
+    from node.model import ProposalDraft, Stance
+
+    monkeypatch.setattr(fanout, "TALLY_DEBOUNCE", timedelta(0))  # a real clock: no minute wait
+    node = await make_interop_node("alpha")
+    await open_debate(node, "eau")
+    debate = f"{node.url}/debats/eau"
+    peer = fedify_peer
+    await peer.follow(debate)
+    await settle(node, timeout=SETTLE_TIMEOUT)
+
+    # When a member submits a proposal
+    alice = await add_member(node, "alice", display_name="Alice Martin")
+    async with node.db.transaction() as tx:
+        proposal = await services.submit_proposal(
+            tx, node.clock, alice, "eau", ProposalDraft("Des fontaines", "Dix fontaines."))
+    question = f"{node.url}/propositions/{proposal.id}"
+    await settle(node, timeout=SETTLE_TIMEOUT)
+
+    # Then the peer received Create(Question) by the Group, verified
+    create = _only(await peer.inbox(), "Create")
+    assert create["verified"] is True and create["status"] == 202, create
+    assert create["activity"]["actor"] == debate
+    assert create["activity"]["object"]["id"] == question
+    # and Fedify parses the proposal's URL as a poll by the Group
+    kind, poll = await peer.lookup(question)
+    assert kind == "Question", poll
+    assert poll["attributedTo"] == debate
+    options = [o["name"] for o in poll["oneOf"]]
+    assert options == ["D'accord", "Mitigé", "Pas d'accord"]
+
+    # When the peer votes "Pas d'accord", delivered twice, then changes to "Mitigé"
+    vote = {"id": f"{peer.url}/votes/1", "type": "Create", "to": debate,
+            "object": {"id": f"{peer.url}/votes/1/note", "type": "Note",
+                       "name": "Pas d'accord", "inReplyTo": question, "to": debate}}
+    await peer.send(debate, vote)
+    await peer.send(debate, vote)
+    await settle(node, timeout=SETTLE_TIMEOUT)
+    tally = (await services.get_proposal_detail(node.db.read(), node.clock, proposal.id)).tally
+    assert (tally.remote.against_votes, tally.all.total) == (1, 1)
+    await peer.send(debate, {"type": "Create", "to": debate, "object": {
+        "type": "Note", "name": "Mitigé", "inReplyTo": question, "to": debate}})
+    await settle(node, timeout=SETTLE_TIMEOUT)
+    tally = (await services.get_proposal_detail(node.db.read(), node.clock, proposal.id)).tally
+    assert (tally.remote.mixed_votes, tally.remote.against_votes, tally.all.total) == (1, 0, 1)
+
+    # Then the peer received Update(Question) with the new totals, without `updated`
+    updates = [r for r in await peer.inbox() if r["type"] == "Update"]
+    assert updates and all(u["verified"] is True for u in updates), updates
+    latest = updates[-1]["activity"]["object"]
+    assert latest["type"] == "Question" and "updated" not in latest
+    assert [o["replies"]["totalItems"] for o in latest["oneOf"]] == [0, 1, 0]
+    assert latest["votersCount"] == 1
+
+    # When the peer replies with #contre, it is an argument against, by the peer
+    await peer.send(debate, {"type": "Create", "to": debate, "object": {
+        "type": "Note", "content": "<p>Trop cher. #contre</p>", "inReplyTo": question,
+        "to": debate}})
+    await settle(node, timeout=SETTLE_TIMEOUT)
+    page = await services.list_arguments(node.db.read(), proposal.id)
+    [argument] = page.items
+    assert argument.stance is Stance.AGAINST and argument.author.ap_id == peer.actor_url
+    assert argument.body == "Trop cher. #contre"

@@ -1,0 +1,79 @@
+"""Group commit (federation/commit.py), used by the delivery pool's outcomes and the inbox's
+records: concurrent writes share a transaction, each caller learns its own result only once
+it is durable, and a failed transaction fails every write in it, nothing half-written."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from federation.commit import GroupCommit
+from storage.repos.inbox import InboxRepo
+from tests.federation.harness import make_fed_node, make_peer, open_debate, peer_keys  # noqa: F401
+from tests.support import settle
+
+
+async def test_concurrent_writes_share_transactions_and_get_their_own_results(make_fed_node):
+    alpha = await make_fed_node("alpha")
+    batches: list[list[int]] = []
+
+    async def write(conn, items: list[int]) -> list[int]:
+        batches.append(items)
+        await conn.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
+        await conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in items])
+        return [i * 10 for i in items]
+
+    commits = GroupCommit(alpha.db, write)
+    before = alpha.db.commits
+    # When 50 tasks submit at once
+    results = await asyncio.gather(*(commits.submit(i) for i in range(50)))
+    # Then each got its own result, all rows are there, in far fewer transactions than writes
+    assert results == [i * 10 for i in range(50)]
+    assert sorted(i for batch in batches for i in batch) == list(range(50))
+    assert len(batches) < 10 and alpha.db.commits - before == len(batches)
+    rows = await alpha.db.read().conn.execute_fetchall("SELECT count(*) FROM t")
+    assert rows[0][0] == 50
+
+
+async def test_a_failed_transaction_fails_each_write_in_it_and_keeps_nothing(make_fed_node):
+    alpha = await make_fed_node("alpha")
+    async with alpha.db.transaction() as tx:
+        await tx.conn.execute("CREATE TABLE t (x INTEGER)")
+
+    async def write(conn, items: list[int]) -> list[int]:
+        await conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in items])
+        if 3 in items:
+            raise ValueError("refused")
+        return items
+
+    commits = GroupCommit(alpha.db, write)
+    results = await asyncio.gather(*(commits.submit(i) for i in range(5)),
+                                   return_exceptions=True)
+    # The batch holding 3 failed as a whole (with the same error); no row of it was kept
+    failed = [i for i, r in enumerate(results) if isinstance(r, ValueError)]
+    assert 3 in failed
+    kept = await alpha.db.read().conn.execute_fetchall("SELECT x FROM t ORDER BY x")
+    assert [r[0] for r in kept] == [i for i in range(5) if i not in failed]
+    # And the next write goes through
+    assert await commits.submit(7) == 7
+
+
+@pytest.mark.parametrize("copies", [2, 8])
+async def test_the_same_activity_posted_concurrently_is_recorded_once(make_fed_node, make_peer,
+                                                                       copies):
+    # Given a debate and a peer
+    alpha = await make_fed_node("alpha")
+    await open_debate(alpha, "eau")
+    mallory = await make_peer("mallory")
+    mallory.add_actor("mallory", peer_keys(1))
+    follow = mallory.activity("mallory", "Follow", "http://alpha.test/debats/eau")
+    # When the same Follow arrives several times at once (a retry racing the original)
+    answers = await asyncio.gather(*(
+        mallory.post("http://alpha.test/debats/eau/inbox", follow, now=alpha.clock.now())
+        for _ in range(copies)))
+    # Then every copy is acknowledged, one is recorded, and it is processed once
+    assert [status for status, _ in answers] == [202] * copies
+    [message] = await InboxRepo(alpha.db.read().conn).list_all()
+    assert message.activity_id == follow["id"]
+    await settle(alpha)
+    assert (await InboxRepo(alpha.db.read().conn).find(follow["id"])).state == "processed"
