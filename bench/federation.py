@@ -491,7 +491,6 @@ def run_fanout(workdir: Path, sinks: Sinks, settings: FedSettings, log) -> list[
         body = _group_update_body(node.base_url + "/debats/" + slugs[0])
         body_file = workdir / "raw-body.json"
         body_file.write_bytes(body)
-        live_inboxes = [f"http://127.0.0.1:{p}/inbox" for p in ports]
         dead_ports = ports[: len(ports) // 10]
         for i, slug in enumerate(slugs):
             black_holed = i >= warmup + settings.fanout_rounds

@@ -62,6 +62,11 @@ def lease_for(fed: Federation) -> timedelta:
     return timedelta(seconds=fed.settings.fetch_timeout_seconds + LEASE_MARGIN_SECONDS)
 
 
+@dataclass(slots=True)
+class _Lane:
+    stalled: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Attempt:
     """What one attempt of one delivery came to, waiting to be recorded."""
@@ -219,32 +224,35 @@ class DeliveryPool:
 
     async def _deliver(self, delivery: Delivery, activity: OutboxActivity) -> None:
         """One delivery's task: attempt (moving to the stalled lane if it hangs), record."""
-        stalled = False
+        lane = _Lane()
         started = time.monotonic()
-        attempt = asyncio.ensure_future(self._attempt(delivery, activity))
+        # No second task to watch the attempt: a timer moves it aside if it runs long.
+        timer = asyncio.get_running_loop().call_later(self.stall_after(), self._stall, lane)
         try:
-            done, _ = await asyncio.wait({attempt}, timeout=self.stall_after())
-            if not done and self.stalled < self.stalled_max:
-                stalled = True
-                self.active -= 1
-                self.stalled += 1
-                self._wake.set()  # its slot is free for a live host
-            result = await attempt
+            result = await self._attempt(delivery, activity)
+            timer.cancel()
             if result.status is not None:  # an answer, whatever it said
                 self._latencies.append(time.monotonic() - started)
             outcome = await self._recorder.submit(result)
             if outcome != Outcome.DELIVERED.value:
                 log.info("delivery of %s to %s: %s", activity.ap_id, delivery.inbox, outcome)
-        except asyncio.CancelledError:
-            attempt.cancel()
-            raise
         except Exception:
             # Loop boundary: the outcome could not be written; the row stays leased and is
             # attempted again once the lease ends.
             log.exception("recording delivery %s of %s to %s failed", delivery.id,
                           activity.ap_id, delivery.inbox)
         finally:
-            self._release(delivery, stalled=stalled)
+            timer.cancel()
+            self._release(delivery, stalled=lane.stalled)
+
+    def _stall(self, lane: "_Lane") -> None:
+        """An attempt has waited too long: it leaves its slot to a live host, if there is room
+        in the stalled lane (else it keeps the slot: the bound on attempts holds)."""
+        if self.stalled < self.stalled_max:
+            lane.stalled = True
+            self.active -= 1
+            self.stalled += 1
+            self._wake.set()
 
     async def _attempt(self, delivery: Delivery, activity: OutboxActivity) -> Attempt:
         status = retry_after = None
