@@ -6,7 +6,6 @@ hosts, or forgetting the port, cannot pass by accident).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -18,27 +17,7 @@ from web import appkeys
 from web.app import create_app
 from web.config import Config, load_config
 
-from .support import FakeResolver, FrozenClock
-
-
-@dataclass
-class TestNode:
-    __test__ = False
-    name: str
-    host: str
-    config: Config
-    app: web.Application
-    server: TestServer
-    clock: FrozenClock
-    client: aiohttp.ClientSession = field(repr=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}"
-
-    @property
-    def db(self):
-        return self.app[appkeys.DATABASE]
+from .support import FakeResolver, FrozenClock, TestNode
 
 
 def write_config(directory: Path, base_url: str, extra: str = "", node_extra: str = "") -> Path:

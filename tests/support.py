@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import socket
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import aiohttp
+from aiohttp import web
 from aiohttp.abc import AbstractResolver
+from aiohttp.test_utils import TestServer
+
+from web import appkeys
+from web.config import Config
 
 
 class FakeResolver(AbstractResolver):
@@ -56,3 +63,23 @@ async def settle(*nodes, timeout: float = 5.0) -> int:
             total += done
             if not done:
                 return total
+
+
+@dataclass
+class TestNode:
+    __test__ = False
+    name: str
+    host: str
+    config: Config
+    app: web.Application
+    server: TestServer
+    clock: FrozenClock
+    client: aiohttp.ClientSession = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}"
+
+    @property
+    def db(self):
+        return self.app[appkeys.DATABASE]

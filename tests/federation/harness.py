@@ -24,7 +24,7 @@ from federation.signatures import sign_request_cavage, sign_request_rfc9421
 from node import services
 from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
 from storage.repos.keys import ActorKeys, KeyRepo
-from tests.support import FakeResolver, FrozenClock
+from tests.support import FakeResolver, FrozenClock, TestNode
 from web import appkeys
 from web.app import create_app
 from web.config import Config, load_config
@@ -41,22 +41,8 @@ def _toml(value: Any) -> str:
 
 
 @dataclass
-class FedNode:
-    name: str
-    host: str
-    config: Config
-    app: web.Application
-    server: TestServer
-    clock: FrozenClock
-    client: aiohttp.ClientSession = field(repr=False)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}"
-
-    @property
-    def db(self):
-        return self.app[appkeys.DATABASE]
+class FedNode(TestNode):
+    __test__ = False
 
     @property
     def fed(self) -> Federation:
