@@ -13,6 +13,11 @@ marked dead accepts the connection and never answers (a black-holed host). READY
     POST /dead               body {"ports": [...]}: these ports stop answering
     GET  /users/peer         the actor document of the benchmark's signing peer
                              (its key from the PEER_PUBLIC_KEY_FILE environment variable)
+    POST /voter-keys         body {"keys": [public PEM, ...]}: every sink port then serves
+                             GET /users/v<N>, a voter's actor document (bench/remote_votes.py),
+                             keyId /users/v<N>#main-key with key N mod len(keys)
+    POST /watch              body {"path": "/users/follower/inbox"}: keep what that path receives
+    GET  /watched            [{"at": t, "body": {...}}, ...] received on the watched path (last 200)
 """
 from __future__ import annotations
 
@@ -35,6 +40,9 @@ class State:
         self.last: float | None = None
         self.by_port: dict[int, int] = {}
         self.dead: set[int] = set()
+        self.voter_keys: list[str] = []
+        self.watch: str | None = None
+        self.watched: list[tuple[float, bytes]] = []
 
 
 def sink_app(state: State) -> web.Application:
@@ -42,8 +50,10 @@ def sink_app(state: State) -> web.Application:
         port = request.transport.get_extra_info("sockname")[1] if request.transport else 0
         if port in state.dead:
             await asyncio.Event().wait()  # took the connection; never answers
-        await request.read()
+        body = await request.read()
         now = time.time()
+        if request.path == state.watch:
+            state.watched = [*state.watched[-199:], (now, body)]
         state.received += 1
         state.first = state.first or now
         state.last = now
@@ -57,8 +67,22 @@ def sink_app(state: State) -> web.Application:
     async def missing(request: web.Request) -> web.Response:
         return web.Response(status=404)
 
+    async def voter(request: web.Request) -> web.Response:
+        number = request.match_info["n"]
+        if not state.voter_keys or not number.isdigit():
+            return web.Response(status=404)
+        actor = f"http://{request.host}/users/v{number}"
+        return web.json_response({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": actor, "type": "Person", "preferredUsername": f"v{number}",
+            "inbox": f"{actor}/inbox", "endpoints": {"sharedInbox": f"http://{request.host}/inbox"},
+            "publicKey": {"id": f"{actor}#main-key", "owner": actor,
+                          "publicKeyPem": state.voter_keys[int(number) % len(state.voter_keys)]},
+        }, content_type=AS2)
+
     app = web.Application(handler_args={"max_field_size": 16384})
     app.router.add_post("/{tail:.*}", inbox)
+    app.router.add_get("/users/v{n}", voter)
     app.router.add_get("/{tail:.*}", missing)
     return app
 
@@ -86,7 +110,22 @@ def control_app(state: State, base: str) -> web.Application:
             "publicKey": {"id": f"{actor}#main-key", "owner": actor, "publicKeyPem": pem},
         }, content_type=AS2)
 
-    app = web.Application()
+    async def voter_keys(request: web.Request) -> web.Response:
+        state.voter_keys = list((await request.json())["keys"])
+        return web.json_response({"keys": len(state.voter_keys)})
+
+    async def watch(request: web.Request) -> web.Response:
+        state.watch, state.watched = (await request.json())["path"], []
+        return web.json_response({"ok": True})
+
+    async def watched(request: web.Request) -> web.Response:
+        return web.json_response([{"at": at, "body": json.loads(body)}
+                                  for at, body in state.watched])
+
+    app = web.Application(client_max_size=4 * 1_048_576)
+    app.router.add_post("/voter-keys", voter_keys)
+    app.router.add_post("/watch", watch)
+    app.router.add_get("/watched", watched)
     app.router.add_get("/stats", stats)
     app.router.add_post("/reset", reset)
     app.router.add_post("/dead", dead)

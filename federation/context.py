@@ -17,6 +17,7 @@ from storage.repos.inbox import InboxRepo, NewInboxMessage
 
 from . import dispatch, fanout
 from .actors import RemoteActors, SignatureSchemes
+from .blocks import DomainBlocks
 from .commit import GroupCommit
 from .delivery import DeliveryPool
 from .fetch import Fetcher, Identity, sign_headers
@@ -56,14 +57,21 @@ class Settings(Protocol):
     max_redirects: int
     fetch_timeout_seconds: float
     signature_window_seconds: int
+    max_fetches_per_activity: int
+    inbox_retention_days: float
+    seen_ids_retention_days: float
+    delivery_retention_days: float
+    remote_actor_retention_days: float
 
 
 class Federation:
     def __init__(self, *, settings: Settings, base_url: str, node_name: str,
                  registration_open: bool, database: Database, clock: Clock,
-                 session: aiohttp.ClientSession, rng: random.Random | None = None):
+                 session: aiohttp.ClientSession, rng: random.Random | None = None,
+                 language: str = "fr"):
         self.settings = settings
         self.node_name = node_name
+        self.language = language  # [node] default_language: poll options are in it
         self.registration_open = registration_open
         self.db = database
         self.clock = clock
@@ -71,6 +79,7 @@ class Federation:
         self.uris = Uris(base_url)
         self.keys = KeyStore(database, clock)
         self.schemes = SignatureSchemes(self)
+        self.blocked = DomainBlocks(self)  # fed.blocked(host): config and table merged
         self.node_identity = Identity(NODE_OWNER, self.uris.main_key_id(self.uris.node_actor_uri()))
         self.fetcher = Fetcher(
             session, settings,
@@ -78,6 +87,7 @@ class Federation:
             # A node published over plain http is a development node: its peers are too.
             allow_http=self.uris.origin[0] == "http",
             signer=self._sign, scheme_for=self.schemes.get, remember_scheme=self.schemes.remember,
+            blocked=self.blocked,
         )
         self.remote = RemoteActors(self)
         self.local = LocalActors(self)
@@ -106,6 +116,7 @@ class Federation:
     async def run_once(self) -> int:
         """One pass of every federation worker, the delivery pool drained once (tests drive
         the node with this); returns how many units of work were done."""
+        await self.blocked.refresh()
         done = await dispatch.run_once(self)
         done += await fanout.run_once(self)
         done += await self.pool.run_once()
@@ -118,6 +129,7 @@ class Federation:
         try:
             while True:
                 try:
+                    await self.blocked.refresh()  # the CLI may have added one
                     done = await dispatch.run_once(self)
                     done += await fanout.run_once(self)
                     done += await self.remote.refresh_software()

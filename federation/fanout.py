@@ -28,7 +28,9 @@ Issue 5 (proposals as polls, federation/proposals.py renders them):
   followers and the remote voters, debounced a minute per question; never who voted what.
 - ProposalStatusChanged / ProposalAnswered → Create(Note) by the Group in the poll's thread
   (a move to `answered` says nothing itself: the answer's reply says it).
-Still to come: Announce(Create) for group-aware followers (`where=`), amendments put to a vote.
+- ArgumentPosted by a member → Announce(Create(Note)) by the Group to group-aware followers
+  only (`where=`); AmendmentProposed → Create(Question) by the Group to every follower, its
+  votes and decision → Update(Question) debounced (federation/contributions.py).
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ from storage.repos.follows import FollowRepo, Recipient
 from storage.repos.outbox import FanoutRepo, OutboxRepo
 from storage.repos.remote import RemoteRepo
 
-from . import outbox, proposals, vocab
+from . import contributions, moderation, outbox, proposals, territories, vocab
 from .local_actors import LocalActor
 from .uris import FOLLOWERS, Uris
 
@@ -75,6 +77,9 @@ class Audience:
     shared: bool = True  # a server's shared inbox when it has one; False: personal inboxes
     # Keep only some recipients, e.g. group-aware software for Announce(Create(…)).
     where: Callable[[Recipient], bool] | None = None
+    # Inboxes already chosen, reduced in SQL (a poll's remote voters: 2,000 voters on 20
+    # servers are 20 shared inboxes, read per vote without building 2,000 actors).
+    inboxes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,16 @@ class Context:
     def __init__(self, fed: Federation):
         self.fed = fed
         self.read = fed.db.read()
+        self.once: set[tuple] = set()  # what a pass publishes once (tallies: see first_in_pass)
+
+    def first_in_pass(self, key: tuple) -> bool:
+        """True the first time in this pass. A tally read now already counts every vote of the
+        pass's events (they were committed before it read them): one Update per question per
+        pass, not one per vote (10,000 votes in a burst would rebuild it 10,000 times)."""
+        if key in self.once:
+            return False
+        self.once.add(key)
+        return True
 
     def new_id(self) -> str:
         return outbox.new_activity_id(self.fed)
@@ -149,7 +164,13 @@ async def publish_debate_status(ctx: Context, event: DebateStatusChanged) -> lis
     group = await ctx.debate(event.debate_id)
     if group is None:
         return []
-    publications = [await ctx.update_actor(group, event)]
+    update = await ctx.update_actor(group, event)
+    if event.old_status != DebateStatus.DRAFT.value:
+        # Followed territories too (issue 5): their network view shows the debate's status.
+        # (Leaving draft, they get the Announce below instead.)
+        update = Publication(group, update.activity,
+                             Audience(followers_of=(group, ctx.node())), group.ap_id)
+    publications = [update]
     if event.old_status == DebateStatus.DRAFT.value:
         node = ctx.node()
         announce = vocab.to_ap_announce(ctx.new_id(), node.ap_id, group.ap_id,
@@ -185,12 +206,16 @@ async def publish_proposal_submitted(ctx: Context, event: Event) -> list[Publica
         return []
     _, question = found
     create = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
-    return [Publication(group, create, Audience(followers_of=(group,)), question["id"])]
+    # The debate's followers and the node's (followed territories), once per shared inbox.
+    return [Publication(group, create, Audience(followers_of=(group, ctx.node())),
+                        question["id"])]
 
 
 async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
     """Update(Question) with the new totals, WITHOUT `updated` (Mastodon would take it for an
     edit), to followers and remote voters, debounced: one a minute per question."""
+    if not ctx.first_in_pass(("tally", event.proposal_id)):
+        return []
     group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
     if found is None:
         return []
@@ -198,9 +223,36 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
     update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
               "actor": group.ap_id, "object": vocab.without_context(question),
               "to": question["to"], "cc": question["cc"]}
-    voters = await proposals.remote_voters(ctx.read.conn, detail.proposal.id)
-    return [Publication(group, update, Audience(followers_of=(group,), actors=voters),
+    voters = await proposals.remote_voter_inboxes(ctx.read.conn, detail.proposal.id)
+    return [Publication(group, update,
+                        Audience(followers_of=(group, ctx.node()), inboxes=voters),
                         question["id"], is_public=False, debounce=TALLY_DEBOUNCE)]
+
+
+async def publish_question_update(ctx: Context, event: Event) -> list[Publication]:
+    """Issue 5, territories: an edit, a status change or an answer is an Update(Question) with
+    a newer `updated` (federation/territories.py), to the node's followers that are territories
+    (an edit also to the debate's followers: for Mastodon too it is an edit)."""
+    if (isinstance(event, ProposalStatusChanged)
+            and event.new_status == ProposalStatus.ANSWERED.value):
+        return []  # the ProposalAnswered update carries the answer
+    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    if found is None:
+        return []
+    detail, question = found
+    update = territories.to_ap_update_question(ctx.new_id(), detail, question)
+    if type(event).__name__ == "ProposalEdited":
+        audience = Audience(followers_of=(group, ctx.node()))
+    else:
+        audience = Audience(followers_of=(ctx.node(),), where=territories.is_territory)
+    return [Publication(group, update, audience, question["id"])]
+
+
+def _each(*publishers: Publisher) -> Publisher:
+    """Several publishers for one event type, their publications in order."""
+    async def publish(ctx: Context, event: Event) -> list[Publication]:
+        return [p for publisher in publishers for p in await publisher(ctx, event)]
+    return publish
 
 
 async def publish_proposal_reply(ctx: Context, event: Event) -> list[Publication]:
@@ -216,7 +268,8 @@ async def publish_proposal_reply(ctx: Context, event: Event) -> list[Publication
     else:
         text = proposals.answer_text(detail)
     activity_id = ctx.new_id()
-    note = proposals.to_ap_reply(f"{activity_id}#note", uris=ctx.fed.uris, detail=detail,
+    note = proposals.to_ap_reply(proposals.reply_note_id(ctx.fed.uris, activity_id),
+                                 uris=ctx.fed.uris, detail=detail,
                                  text=text, published=event.occurred_at)
     create = {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Create",
               "actor": group.ap_id, "object": note, "to": note["to"], "cc": note["cc"],
@@ -230,8 +283,20 @@ PUBLISHERS: dict[str, Publisher] = {
     "ProposalSubmitted": publish_proposal_submitted,
     "VoteCast": publish_tally,
     "VoteWithdrawn": publish_tally,
-    "ProposalStatusChanged": publish_proposal_reply,
-    "ProposalAnswered": publish_proposal_reply,
+    "ProposalStatusChanged": _each(publish_proposal_reply, publish_question_update),
+    "ProposalAnswered": _each(publish_proposal_reply, publish_question_update),
+    "ProposalEdited": publish_question_update,
+    # Contributions (federation/contributions.py): arguments to group-aware followers only,
+    # amendments put to a vote as polls to every follower.
+    "ArgumentPosted": contributions.publish_argument,
+    "AmendmentProposed": contributions.publish_amendment_proposed,
+    "AmendmentVoteCast": contributions.publish_amendment_tally,
+    "AmendmentIntegrated": contributions.publish_amendment_tally,
+    "AmendmentRejected": contributions.publish_amendment_tally,
+    "AmendmentWithdrawn": contributions.publish_amendment_tally,
+    # Moderation (federation/moderation.py): a hidden proposal is deleted, shown again created.
+    "ContentHidden": moderation.publish_content_hidden,
+    "ContentUnhidden": moderation.publish_content_unhidden,
 }
 assert not PUBLISHERS.keys() & PRIVATE_EVENT_TYPES, "a private event type is published"
 
@@ -321,7 +386,7 @@ async def _inboxes(conn, audience: Audience, at: datetime) -> list[str]:
                        if not a.is_gone]
     if audience.where is not None:
         recipients = [r for r in recipients if audience.where(r)]
-    return found + outbox.inboxes_of(recipients, shared=audience.shared)
+    return found + outbox.inboxes_of(recipients, shared=audience.shared) + list(audience.inboxes)
 
 
 async def _store(fed: Federation, conn, plan: _Planned, publication: Publication) -> int:

@@ -12,7 +12,7 @@ from storage.repos.follows import Following, FollowRepo
 from storage.repos.inbox import InboxMessage, InboxRepo
 from storage.repos.remote import RemoteObjectRepo, RemoteRepo
 
-from . import follows, vocab
+from . import follows, territories, vocab
 from .uris import host_of, origin_of
 
 if TYPE_CHECKING:
@@ -145,6 +145,9 @@ async def receive_create_object(work: Work, activity: vocab.Activity) -> None:
     """A followed actor created an object: record it once (a tombstone keeps it deleted)."""
     fed = work.fed
     _refuse_local(work, activity.object_id)
+    # Issue 5: a followed territory's proposal goes to the network view.
+    if activity.object_type == "Question" and await territories.receive_question(work, activity):
+        return
     if not await FollowRepo(fed.db.read().conn).is_followed(activity.actor):
         raise Ignored("not from an actor we follow")
     obj, body = await _authentic_object(work, activity)
@@ -169,6 +172,8 @@ async def receive_update_object(work: Work, activity: vocab.Activity) -> None:
     _refuse_local(work, activity.object_id)
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may update it")
+    if activity.object_type == "Question" and await territories.receive_question(work, activity):
+        return  # issue 5: a followed territory's proposal changed (status, answer, tally)
     obj, body = await _authentic_object(work, activity)
     async with work.transaction() as tx:
         repo = RemoteObjectRepo(tx.conn)
@@ -189,6 +194,8 @@ async def receive_update_actor(work: Work, activity: vocab.Activity) -> None:
     if activity.object_id != activity.actor:
         raise Forbidden("an actor may only update itself")
     await work.fed.remote.get(activity.actor, refresh=True)
+    # Issue 5: a followed territory's debate changed (its status): the network view follows.
+    await territories.receive_group_update(work, activity)
 
 
 async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
@@ -197,6 +204,8 @@ async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
     _refuse_local(work, activity.object_id)
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may delete it")
+    if activity.object_id != activity.actor and await territories.receive_delete(work, activity):
+        return  # issue 5: a followed territory's proposal, tombstoned in the network view
     async with work.transaction() as tx:
         if activity.object_id == activity.actor:
             await RemoteRepo(tx.conn).mark_gone(activity.actor)  # nothing goes to it any more

@@ -1,9 +1,12 @@
 """Fediverse participants (issue 5): what remote actors send about our proposals.
 
 - A vote: `Create(Note{name, inReplyTo: <our Question>})` without content (Mastodon's
-  vote_serializer.rb) → `cast_vote` by a remote participant: one per actor, a new choice
+  vote_serializer.rb) → `cast_vote` by a remote participant (`vote_on_amendment` when the
+  Question is an amendment put to a vote): one per actor, a new choice
   replaces the old; duplicate activity ids are dropped by the inbox before we get here.
-- A reply: `Create(Note{content, inReplyTo: <our Question>})` → `post_argument`; stance from
+- A reply: `Create(Note{content, inReplyTo: <our Question>})` → `post_argument` (a reply to an
+  amendment's poll argues on its proposal), announced unchanged by the Group to group-aware
+  followers (contributions.py); stance from
   #pour / #contre (#for / #against) in the text or the `tag` array, else neutral; the HTML is
   reduced to plain text (web/render.py alone renders, from source).
 - The author's `Update(Note)` edits the argument, `Delete` withdraws it.
@@ -24,7 +27,7 @@ from node.model import RemoteParticipant, Stance
 from storage.repos.appreciations import AppreciationRepo
 from storage.repos.arguments import ArgumentRepo
 
-from . import handlers, proposals, vocab
+from . import contributions, handlers, proposals, vocab
 from .handlers import Ignored, Work
 from .uris import origin_of
 
@@ -93,12 +96,17 @@ def _strip_mentions(text: str, group_handles: tuple[str, ...]) -> str:
 
 
 async def _note_for_us(work: Work, activity: vocab.Activity):
-    """(note, raw JSON, proposal id) when the Note answers one of our proposals, else None."""
+    """(note, raw JSON, proposal id, amendment id or None) when the Note answers one of our
+    proposals or amendments put to a vote, else None."""
     embedded = vocab.embedded_object(activity)
     if embedded is None:
         return None
     in_reply_to = embedded[0].in_reply_to
     proposal_id = proposals.proposal_id_of(work.fed.uris, in_reply_to)
+    amendment_id = contributions.amendment_id_of(work.fed.uris, in_reply_to)
+    if amendment_id is not None:
+        # NotFound (rejected) for an unknown amendment, like an unknown proposal's vote.
+        proposal_id = (await work.fed.db.read().amendments.get(amendment_id)).proposal_id
     if proposal_id is None:
         return None
     obj, body = await handlers._authentic_object(work, activity)
@@ -107,25 +115,30 @@ async def _note_for_us(work: Work, activity: vocab.Activity):
     if obj.in_reply_to != in_reply_to:
         raise Forbidden("the note's origin answers another object")
     raw = json.loads(body)
-    return obj, raw if isinstance(raw, dict) else {}, proposal_id
+    return obj, raw if isinstance(raw, dict) else {}, proposal_id, amendment_id
 
 
 async def receive_create_note(work: Work, activity: vocab.Activity) -> None:
     found = await _note_for_us(work, activity)
     if found is None:
         return await handlers.receive_create_object(work, activity)
-    obj, raw, proposal_id = found
+    obj, raw, proposal_id, amendment_id = found
     actor = RemoteParticipant(activity.actor)
     fed = work.fed
     if obj.name is not None and not (obj.content or "").strip():
-        choice = proposals.choice_of_option(obj.name)
+        choice = proposals.choice_of_option(obj.name, proposals.node_language(fed))
         if choice is None:
             raise Invalid(f"unknown option {obj.name[:50]!r}")
         async with work.transaction() as tx:
-            await services.cast_vote(tx, fed.clock, actor, proposal_id, choice)
+            if amendment_id is not None:
+                await services.vote_on_amendment(tx, fed.clock, actor, amendment_id, choice)
+            else:
+                await services.cast_vote(tx, fed.clock, actor, proposal_id, choice)
         return None
+    # A reply (to the proposal's poll, or to one of its amendments' polls) is an argument.
     text = html_to_text(obj.content or "")
-    body = _strip_mentions(text, await _group_handles(work, proposal_id))
+    debate = await _debate_of(work, proposal_id)
+    body = _strip_mentions(text, (debate.slug,) if debate is not None else ())
     if not body:
         raise Invalid("the reply has no text")
     async with work.transaction() as tx:
@@ -133,16 +146,26 @@ async def receive_create_note(work: Work, activity: vocab.Activity) -> None:
             raise Ignored("this reply was already received")
         await services.post_argument(tx, fed.clock, actor, proposal_id, stance_of(text, raw),
                                      body, ap_id=obj.id)
+        if debate is not None:
+            # Group-aware followers get the reply as the Group's Announce of what arrived.
+            await contributions.announce_received(fed, tx.conn, debate=debate,
+                                                  activity=json.loads(work.message.body),
+                                                  sender=activity.actor)
     return None
 
 
-async def _group_handles(work: Work, proposal_id: int) -> tuple[str, ...]:
-    """The debate's handle, which a reply's leading mention names."""
+async def _debate_of(work: Work, proposal_id: int):
+    """The proposal's debate (its handle is what a reply's leading mention names)."""
     read = work.fed.db.read()
     try:
-        return ((await read.debates.get((await read.proposals.get(proposal_id)).debate_id)).slug,)
+        return await read.debates.get((await read.proposals.get(proposal_id)).debate_id)
     except NotFound:
-        return ()  # the use case then says the proposal is unknown
+        return None  # the use case then says the proposal is unknown
+
+
+async def _group_handles(work: Work, proposal_id: int) -> tuple[str, ...]:
+    debate = await _debate_of(work, proposal_id)
+    return (debate.slug,) if debate is not None else ()
 
 
 async def receive_update_note(work: Work, activity: vocab.Activity) -> None:

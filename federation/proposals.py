@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .context import Federation
 
 PROPOSAL_PATH = "/propositions/{id}"
+NOTE_PATH = "/notes/{uuid}"  # the Group's replies in a poll's thread
 LANGUAGE = "fr"  # the node's default language (no per-node setting yet)
 
 # Mastodon: at most 4 options of at most 50 characters; a vote's `name` must match exactly.
@@ -68,11 +69,25 @@ def options(language: str = LANGUAGE) -> dict[VoteChoice, str]:
 
 
 def choice_of_option(name: str, language: str = LANGUAGE) -> VoteChoice | None:
-    """The choice an exact option name stands for (Mastodon sends the option's exact text)."""
-    for choice, label in options(language).items():
-        if label == name:
-            return choice
+    """The choice an exact option name stands for (Mastodon sends the option's exact text).
+    The node's language first, then the others': a vote on a poll published before the
+    node's language changed still counts."""
+    for labels in (options(language), *OPTION_LABELS.values()):
+        for choice, label in labels.items():
+            if label == name:
+                return choice
     return None
+
+
+def node_language(fed: Federation) -> str:
+    """The node's language ([node] default_language), if poll options exist in it."""
+    return fed.language if fed.language in OPTION_LABELS else LANGUAGE
+
+
+def reply_note_id(uris: Uris, activity_id: str) -> str:
+    """A Group reply's own URL, /notes/<uuid of its Create> (contributions.note_document
+    serves it): every object id we emit dereferences (INTEROP.md)."""
+    return uris.base + NOTE_PATH.format(uuid=activity_id.rsplit("/", 1)[-1])
 
 
 def proposal_uri(uris: Uris, proposal_id: int) -> str:
@@ -84,7 +99,7 @@ def proposal_id_of(uris: Uris, url: str | None) -> int | None:
     if not url or not url.startswith(uris.base + "/propositions/"):
         return None
     rest = url[len(uris.base + "/propositions/"):]
-    return int(rest) if rest.isdigit() and len(rest) < 16 else None
+    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 16 else None
 
 
 def _plain(markdown: str, limit: int) -> str:
@@ -158,7 +173,7 @@ def to_ap_question(detail: ProposalDetail, *, uris: Uris, language: str = LANGUA
         "to": [vocab.PUBLIC],
         "cc": [Uris.sub_uri(group, FOLLOWERS)],
         "content": content,
-        "contentMap": {language: content},
+        "contentMap": {LANGUAGE: content},  # the text is French; the options follow the node
         "url": url,
         "published": vocab._iso(detail.proposal.created_at),
         "oneOf": [{"type": "Note", "name": label,
@@ -224,12 +239,15 @@ def answer_text(detail: ProposalDetail) -> str:
             f"{_plain(answer.text, 400)}\n\n— {signer}")
 
 
-async def remote_voters(conn, proposal_id: int) -> tuple[str, ...]:
-    """The remote actors who voted on a proposal: they get the tally updates (never who voted
-    what: only the totals travel)."""
+async def remote_voter_inboxes(conn, proposal_id: int) -> tuple[str, ...]:
+    """The inboxes of the remote actors who voted on a proposal, each server's shared one when
+    it has one: they get the tally updates (never who voted what: only the totals travel).
+    Reduced in SQL: read once per vote, it must not grow with the voters."""
     async with conn.execute(
-        "SELECT pa.ap_id FROM votes v JOIN participants pa ON pa.id = v.participant_id"
-        " WHERE v.proposal_id = ? AND pa.kind = 'remote' AND pa.ap_id IS NOT NULL",
+        "SELECT DISTINCT coalesce(ra.shared_inbox, ra.inbox) FROM votes v"
+        " JOIN participants pa ON pa.id = v.participant_id"
+        " JOIN remote_actors ra ON ra.ap_id = pa.ap_id"
+        " WHERE v.proposal_id = ? AND pa.kind = 'remote' AND ra.is_gone = 0",
         (proposal_id,),
     ) as cur:
         return tuple(row[0] for row in await cur.fetchall())
@@ -247,7 +265,8 @@ async def current_question(fed: Federation, proposal_id: int) -> tuple[ProposalD
     """The proposal and its Question as served now (the GET and the fan-out agree)."""
     detail = await current_detail(fed, proposal_id)
     count = await AppreciationRepo(fed.db.read().conn).count(proposal_id)
-    return detail, to_ap_question(detail, uris=fed.uris, appreciations=count)
+    return detail, to_ap_question(detail, uris=fed.uris, language=node_language(fed),
+                                  appreciations=count)
 
 
 async def question_document(fed: Federation, request: web.Request) -> web.Response:

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from . import documents, inbox, nodeinfo, proposals, uris, webfinger
+from . import contributions, documents, inbox, nodeinfo, proposals, territories, uris, webfinger
 from .context import Federation
-from .negotiation import Handler, negotiate
+from .negotiation import Handler, negotiate, protocol
 
 FederationHandler = Callable[..., Awaitable[web.StreamResponse]]
 
@@ -27,7 +27,7 @@ class FederationRoutes:
             except (inbox.InboxRejected, documents.RequestRefused) as exc:
                 return web.Response(status=exc.status, text=exc.reason)
 
-        return bound
+        return protocol(bound)  # served by web's federation fast path
 
     def debate(self, html_handler: Handler) -> Handler:
         """/debats/{slug}: the debate page, or its Group actor for federation clients."""
@@ -55,8 +55,19 @@ class FederationRoutes:
             web.get(uris.NODEINFO_WELL_KNOWN_PATH, bind(nodeinfo.well_known),
                     name="nodeinfo_links"),
             web.get(uris.NODEINFO_PATH, bind(nodeinfo.nodeinfo), name="nodeinfo"),
+            # Issue 5: our public proposals, for followed territories to backfill from.
+            web.get(territories.PROPOSALS_PATH, bind(territories.proposals_collection),
+                    name="ap_node_proposals"),
             web.get(f"{uris.DEBATE_PATH}/{uris.MODERATORS}", bind(documents.moderators),
                     name="ap_debate_moderators"),
+            # Contributions' own URLs (issue 5): AS2, or a browser sent to the proposal page.
+            web.get(r"/arguments/{id:\d+}", bind(contributions.argument_document, "note"),
+                    name="ap_argument"),
+            web.get(r"/arguments/{id:\d+}/create",
+                    bind(contributions.argument_document, "create"), name="ap_argument_create"),
+            web.get(r"/amendements/{id:\d+}", bind(contributions.amendment_document),
+                    name="ap_amendment"),
+            web.get(proposals.NOTE_PATH, bind(contributions.note_document), name="ap_note"),
         ]
         for kind, path in uris.ACTOR_PATHS.items():
             routes.append(web.post(f"{path}/{uris.INBOX}", bind(_inbox, kind),

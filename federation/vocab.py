@@ -48,14 +48,24 @@ class MalformedActivity(ValueError):
 # JSON with bounds
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Decode JSON, refusing nesting deeper than `max_depth` (checked without recursion)."""
     try:
-        value = json.loads(body)
+        # NaN and Infinity are not JSON (RFC 8259), though Python reads them; refused here,
+        # they never reach storage (whose json_valid() CHECK would fail a whole batch).
+        value = json.loads(body, parse_constant=_no_constant)
     except RecursionError:  # the C decoder's own guard, far deeper than ours
         raise MalformedActivity(f"JSON nested deeper than {max_depth} levels") from None
     except (ValueError, UnicodeDecodeError):
         raise MalformedActivity("body is not valid JSON") from None
+    if isinstance(body, bytes | str):
+        raw = body.encode() if isinstance(body, str) else body
+        if raw.count(b"[") + raw.count(b"{") <= max_depth:
+            return value  # fewer openings than the limit: no nesting can exceed it
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -586,6 +596,11 @@ QUESTION_TERMS = {
     "support": "thc:support",
     "appreciations": "thc:appreciations",
     "debate": {"@id": "thc:debate", "@type": "@id"},
+    # Amendments and arguments (federation/contributions.py).
+    "amendmentOf": {"@id": "thc:amendmentOf", "@type": "@id"},
+    "originalText": "thc:originalText",
+    "rationale": "thc:rationale",
+    "stance": "thc:stance",
 }
 
 

@@ -100,6 +100,7 @@ class RemoteProposal:
     tallied_at: datetime
     deleted_at: datetime | None
     received_at: datetime
+    answer_text: str = ""  # the answer's markdown source, as the origin sent it
 
 
 # What federation hands in (parsed from the wire, not yet trusted).
@@ -142,6 +143,7 @@ class RemoteProposalInfo:
     # When the tally was counted. None: now (when received). A tally may change without a
     # newer `updated_at` (Update(Question) never bumps it, see issue 5), so it has its own clock.
     tallied_at: datetime | None = None
+    answer_text: str = ""  # the answer's markdown source; only with an answer
 
 
 class Ingested(StrEnum):
@@ -207,6 +209,7 @@ class NetworkItem:
     published_at: datetime
     updated_at: datetime
     ap_id: str | None = None  # remote only
+    answer_text: str = ""  # the latest answer's markdown source ('' without an answer)
 
     @property
     def total_votes(self) -> int:
@@ -461,6 +464,9 @@ def validate_proposal(info: RemoteProposalInfo, territory: RemoteTerritory,
                    else check_moment(info.answered_at, "answered_at", now))
     if (answer_kind is None) != (answered_at is None):
         raise Invalid("an answer needs both its kind and its time", field="answer_kind")
+    answer_text = clean_text(info.answer_text, "answer_text", max_length=MAX_BODY)
+    if answer_text and answer_kind is None:
+        raise Invalid("an answer's text needs its kind", field="answer_text")
     if not isinstance(info.themes, (tuple, list)) or len(info.themes) > MAX_THEMES:
         raise Invalid(f"themes must be a list of at most {MAX_THEMES} hashtags", field="themes")
     themes: list[str] = []
@@ -482,6 +488,7 @@ def validate_proposal(info: RemoteProposalInfo, territory: RemoteTerritory,
         status=_parse_enum(ProposalStatus, info.status, "status"),
         answer_kind=answer_kind, answered_at=answered_at,
         tally=_check_tally(info.tally), themes=tuple(themes), url=url, tallied_at=tallied_at,
+        answer_text=answer_text,
     )
 
 

@@ -68,7 +68,8 @@ async def vote_on_amendment(
     """d'accord / mitigé / pas d'accord on a pending amendment; a new choice replaces the old
     one, the same choice again changes nothing."""
     amendment, proposal, debate = await _amendment_in_debate(tx, amendment_id)
-    rules.require(rules.may_take_part(actor), "only members vote")
+    # Fediverse participants vote on amendments put to a vote as on proposals (issue 5).
+    rules.require(rules.may_vote_and_argue(actor), "only participants vote")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     rules.check_visible(amendment.hidden_at, "amendment")

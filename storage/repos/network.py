@@ -81,6 +81,7 @@ def _proposal(row) -> RemoteProposal:
         published_at=to_datetime(row["published_at"]),
         updated_at=to_datetime(row["updated_at"]), tallied_at=to_datetime(row["tallied_at"]),
         deleted_at=to_datetime(row["deleted_at"]), received_at=to_datetime(row["received_at"]),
+        answer_text=row["answer_text"],
     )
 
 
@@ -274,7 +275,7 @@ class NetworkRepo:
             debate_id, info.title, info.summary, info.body, ProposalStatus(info.status).value,
             None if info.answer_kind is None else AnswerKind(info.answer_kind).value,
             to_text(info.answered_at), " ".join(info.themes), info.url,
-            to_text(info.published_at), to_text(info.updated_at),
+            to_text(info.published_at), to_text(info.updated_at), info.answer_text,
         )
 
     async def _put_themes(self, proposal_id: int, themes: tuple[str, ...]) -> None:
@@ -289,9 +290,9 @@ class NetworkRepo:
                            tallied_at: datetime, at: datetime) -> RemoteProposal:
         row = await self._one(
             "INSERT INTO remote_proposals (territory_id, debate_id, title, summary, body, status,"
-            " answer_kind, answered_at, themes, url, published_at, updated_at,"
+            " answer_kind, answered_at, themes, url, published_at, updated_at, answer_text,"
             f" {', '.join(_TALLY_COLUMNS)}, ap_id, tallied_at, received_at)"
-            f" VALUES ({', '.join('?' for _ in range(24))}) RETURNING id",
+            f" VALUES ({', '.join('?' for _ in range(25))}) RETURNING id",
             territory_id, *self._content_args(debate_id, info), *_tally_args(info.tally),
             info.ap_id, to_text(tallied_at), to_text(at),
         )
@@ -303,7 +304,7 @@ class NetworkRepo:
         await self.conn.execute(
             "UPDATE remote_proposals SET debate_id = ?, title = ?, summary = ?, body = ?,"
             " status = ?, answer_kind = ?, answered_at = ?, themes = ?, url = ?,"
-            " published_at = ?, updated_at = ?,"
+            " published_at = ?, updated_at = ?, answer_text = ?,"
             f" {', '.join(f'{c} = ?' for c in _TALLY_COLUMNS)}, tallied_at = ?, received_at = ?"
             " WHERE id = ?",
             (*self._content_args(debate_id, info), *_tally_args(info.tally), to_text(tallied_at),
@@ -336,7 +337,8 @@ class NetworkRepo:
         """Blank the content (a deletion is honoured, not hidden); keep the id and times."""
         await self.conn.execute(
             "UPDATE remote_proposals SET title = '', summary = '', body = '', themes = '',"
-            " answer_kind = NULL, answered_at = NULL, deleted_at = ? WHERE id = ?",
+            " answer_kind = NULL, answered_at = NULL, answer_text = '', deleted_at = ?"
+            " WHERE id = ?",
             (to_text(deleted_at), proposal_id),
         )
         await self._put_themes(proposal_id, ())
@@ -397,6 +399,7 @@ class NetworkRepo:
                 themes=_themes(r["themes"]), url=r["url"],
                 published_at=to_datetime(r["published_at"]),
                 updated_at=to_datetime(r["updated_at"]), ap_id=r["ap_id"],
+                answer_text=r["answer_text"] or "",
             )
             for r in rows
         ]
@@ -459,7 +462,10 @@ class NetworkRepo:
             " v.title AS title, v.body AS summary, p.status AS status,"
             " (SELECT a.kind FROM answers a WHERE a.proposal_id = p.id"
             "  ORDER BY a.revision DESC LIMIT 1) AS answer_kind,"
-            " p.answered_at AS answered_at, '' AS themes, NULL AS url,"
+            " p.answered_at AS answered_at,"
+            " (SELECT a.text FROM answers a WHERE a.proposal_id = p.id"
+            "  ORDER BY a.revision DESC LIMIT 1) AS answer_text,"
+            " '' AS themes, NULL AS url,"
             " p.created_at AS published_at, p.updated_at AS updated_at,"
             f" {votes} AS total_votes, NULL AS ap_id, {zeros}"
             " FROM proposals p"
@@ -500,6 +506,7 @@ class NetworkRepo:
             " d.url AS debate_url, r.title AS title,"
             " CASE WHEN r.summary != '' THEN r.summary ELSE r.body END AS summary,"
             " r.status AS status, r.answer_kind AS answer_kind, r.answered_at AS answered_at,"
+            " r.answer_text AS answer_text,"
             " r.themes AS themes, r.url AS url, r.published_at AS published_at,"
             " r.updated_at AS updated_at, r.total_votes AS total_votes, r.ap_id AS ap_id,"
             f" {tally}"

@@ -30,7 +30,10 @@ def ref_columns(prefix: str, p: str = "pa", m: str = "pm") -> str:
         f"{p}.id AS {prefix}_id, {p}.kind AS {prefix}_kind, {p}.member_id AS {prefix}_member_id,"
         f" {p}.ap_id AS {prefix}_ap_id, {m}.username AS {prefix}_username,"
         f" {m}.display_name AS {prefix}_display_name,"
-        f" coalesce({m}.is_verified_resident, 0) AS {prefix}_verified"
+        f" coalesce({m}.is_verified_resident, 0) AS {prefix}_verified,"
+        # A remote participant's handle, from its cached actor (issue 5); one indexed lookup.
+        f" (SELECT '@' || ra.preferred_username || '@' || ra.host FROM remote_actors ra"
+        f" WHERE ra.ap_id = {p}.ap_id) AS {prefix}_handle"
     )
 
 
@@ -42,8 +45,10 @@ def ref_joins(participant_id_column: str, p: str = "pa", m: str = "pm") -> str:
 
 
 def ref_from_row(row, prefix: str) -> ParticipantRef:
-    # Remote participants show their address until issue 5 caches their names.
-    display_name = row[f"{prefix}_display_name"] or row[f"{prefix}_ap_id"] or ""
+    # Remote participants show their handle (@user@host), or their address when their actor
+    # is not cached.
+    handle = row[f"{prefix}_handle"] if f"{prefix}_handle" in row.keys() else None
+    display_name = row[f"{prefix}_display_name"] or handle or row[f"{prefix}_ap_id"] or ""
     return ParticipantRef(
         id=row[f"{prefix}_id"],
         kind=ParticipantKind(row[f"{prefix}_kind"]),

@@ -49,12 +49,14 @@ class FedNode(TestNode):
         return self.app[appkeys.FEDERATION]
 
 
-def write_fed_config(directory: Path, base_url: str, federation: dict[str, Any]) -> Path:
+def write_fed_config(directory: Path, base_url: str, federation: dict[str, Any],
+                     language: str = "fr") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     lines = "".join(f"{key} = {_toml(value)}\n" for key, value in federation.items())
     path = directory / "config.toml"
     path.write_text(
-        f'[node]\nbase_url = "{base_url}"\nname = "Territoire {directory.name}"\n\n'
+        f'[node]\nbase_url = "{base_url}"\nname = "Territoire {directory.name}"\n'
+        f'default_language = "{language}"\n\n'
         f"[federation]\n{lines}\n[workers]\nautostart = false\n",
         "utf-8",
     )
@@ -67,13 +69,15 @@ async def make_fed_node(tmp_path, fake_dns):
     unless overridden): `await make_fed_node("alpha", authorized_fetch=True)`."""
     started: list[FedNode] = []
 
-    async def factory(name: str, *, port: int | None = None, **federation: Any) -> FedNode:
+    async def factory(name: str, *, port: int | None = None, language: str = "fr",
+                      **federation: Any) -> FedNode:
         # `port` puts a port in the base URL (handles become name@host:port); the fake DNS
         # still sends every connection to the test server's real port.
         host = f"{name}.test"
         authority = f"{host}:{port}" if port else host
         settings = {"allow_private_addresses": True, **federation}
-        config = load_config(write_fed_config(tmp_path / name, f"http://{authority}", settings))
+        config = load_config(write_fed_config(tmp_path / name, f"http://{authority}", settings,
+                                              language))
         client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         clock = FrozenClock()
         app = create_app(config, http_client=client, clock=clock)

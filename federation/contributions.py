@@ -1,0 +1,350 @@
+"""What members contribute inside a debate, on the wire (issue 5, FEP-1b12).
+
+- Group-aware followers (other THC nodes, Lemmy/Mbin-like software, known by their host's
+  NodeInfo) get every contribution as `Announce(Create(…))` by the debate's Group: a remote
+  reply received at the Group is announced unchanged (the verified JSON); a local member's
+  argument is our own `Create(Note)` by the member's Person. Mastodon-like followers (and
+  followers whose software is not known yet) never get these: Mastodon shows each Announce as
+  a boost, and a thread's every comment would flood its users (INTEROP.md "Groups").
+- An amendment put to a vote is a poll like its proposal: `Create(Question)` by the Group in
+  the proposal's thread, to every follower; Mastodon votes on it count like proposal votes
+  (participation.py), and `Update(Question)` carries its totals, debounced, without `updated`.
+- Every id we emit dereferences: /arguments/{id} (the Note) and /arguments/{id}/create (its
+  Create), /amendements/{id} (the Question, current totals), /notes/{uuid} (the Group's
+  replies). Browsers asking for them are sent to the proposal page.
+"""
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from node.errors import NotFound
+from node.model import (
+    Amendment,
+    AmendmentStatus,
+    Argument,
+    DebateStatus,
+    ParticipantKind,
+    Proposal,
+    Debate,
+    Tally,
+)
+from storage.repos.follows import FollowRepo, Recipient
+from storage.repos.outbox import OutboxRepo
+
+from . import outbox, proposals, vocab
+from .documents import AS2_HEADERS, require_signature
+from .negotiation import prefers_activity_json
+from .uris import FOLLOWERS, Uris, origin_of
+
+if TYPE_CHECKING:
+    from .context import Federation
+    from .fanout import Context, Publication
+
+ARGUMENT_PATH = "/arguments/{id}"
+ARGUMENT_CREATE_PATH = "/arguments/{id}/create"
+AMENDMENT_PATH = "/amendements/{id}"
+
+# NodeInfo software names that understand a Group's Announce(Create(…)) (FEP-1b12).
+GROUP_AWARE_SOFTWARE = frozenset({
+    "thc-node", "lemmy", "mbin", "kbin", "piefed", "nodebb", "friendica", "lotide", "sublinks",
+})
+
+
+def is_group_aware(recipient: Recipient) -> bool:
+    """Unknown software counts as Mastodon-like: better one missed comment than a flood."""
+    return (recipient.software or "").lower() in GROUP_AWARE_SOFTWARE
+
+
+# -- ids
+
+
+def argument_uri(uris: Uris, argument_id: int) -> str:
+    return uris.base + ARGUMENT_PATH.format(id=argument_id)
+
+
+def amendment_uri(uris: Uris, amendment_id: int) -> str:
+    return uris.base + AMENDMENT_PATH.format(id=amendment_id)
+
+
+def amendment_id_of(uris: Uris, url: str | None) -> int | None:
+    """Our amendment's id from its URL, or None when the URL is not one of our amendments."""
+    prefix = uris.base + "/amendements/"
+    if not url or not url.startswith(prefix):
+        return None
+    rest = url[len(prefix):]
+    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 16 else None
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
+
+
+# -- arguments: Note by the member's Person, announced by the Group
+
+
+def to_ap_argument(uris: Uris, argument: Argument, *, debate: Debate) -> dict:
+    """A local member's argument as a Note in the poll's thread (markdown source travels)."""
+    group = uris.debate_uri(debate.slug)
+    author = uris.member_uri(argument.author.username or "")
+    content = _paragraphs(argument.body)
+    doc = {"@context": proposals.question_context(uris.context_uri()),
+           "id": argument_uri(uris, argument.id), "type": "Note", "attributedTo": author,
+           "audience": group, "inReplyTo": proposals.proposal_uri(uris, argument.proposal_id),
+           "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS), group],
+           "content": content, "contentMap": {proposals.LANGUAGE: content},
+           "source": {"content": argument.body, "mediaType": "text/markdown"},
+           "stance": argument.stance.value,
+           "url": f"{proposals.proposal_uri(uris, argument.proposal_id)}#argument-{argument.id}",
+           "published": vocab._iso(argument.created_at)}
+    if argument.edited_at is not None:
+        doc["updated"] = vocab._iso(argument.edited_at)
+    return doc
+
+
+def to_ap_argument_create(note: dict) -> dict:
+    """The member's Create of the Note, at its own URL (announced embedded, fetchable too)."""
+    return {"@context": note["@context"], "id": f"{note['id']}/create", "type": "Create",
+            "actor": note["attributedTo"], "object": vocab.without_context(note),
+            "to": note["to"], "cc": note["cc"], "audience": note["audience"],
+            "published": note["published"]}
+
+
+async def _shown_argument(fed: Federation, argument_id: int) -> tuple[Argument, Debate]:
+    """A local member's listed argument in a visible proposal of a public debate."""
+    read = fed.db.read()
+    argument = await read.arguments.get(argument_id)  # NotFound: 404
+    if (argument.author.kind is not ParticipantKind.LOCAL or argument.hidden_at is not None
+            or argument.withdrawn_at is not None):
+        raise NotFound(f"no argument with id {argument_id}")
+    detail = await proposals.current_detail(fed, argument.proposal_id)
+    return argument, detail.debate
+
+
+async def publish_argument(ctx: Context, event) -> list[Publication]:
+    """ArgumentPosted by a local member → Announce(Create(Note)) to group-aware followers.
+    A remote reply is announced by participation.py as it arrives (the received JSON)."""
+    from .fanout import Audience, Publication
+
+    if event.author_member_id is None:
+        return []
+    group = await ctx.debate(event.debate_id)
+    if group is None:
+        return []
+    try:
+        argument, debate = await _shown_argument(ctx.fed, event.argument_id)
+    except NotFound:
+        return []  # hidden or withdrawn since: nothing goes out
+    create = to_ap_argument_create(to_ap_argument(ctx.fed.uris, argument, debate=debate))
+    announce = announce_of(ctx.new_id(), group.ap_id, create, published=event.occurred_at)
+    return [Publication(group, announce, Audience(followers_of=(group,), where=is_group_aware),
+                        create["object"]["id"])]
+
+
+def announce_of(activity_id: str, group: str, activity: dict, *, published) -> dict:
+    """The Group's Announce of a whole activity, embedded as it is (FEP-1b12)."""
+    return {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Announce", "actor": group,
+            "object": activity, "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
+            "published": vocab._iso(published)}
+
+
+async def announce_received(fed: Federation, conn, *, debate: Debate, activity: dict,
+                            sender: str) -> int:
+    """A remote reply accepted at the Group: its Create, unchanged, announced to group-aware
+    followers (never back to the sender's own server), inside the handler's transaction."""
+    group = fed.local.of_debate(debate)
+    recipients = [r for r in await FollowRepo(conn).list_follower_recipients(
+        [group.owner], accepted_before=fed.now()) if is_group_aware(r)
+        and origin_of(r.ap_id) != origin_of(sender)]
+    if not recipients:
+        return 0
+    announce = announce_of(outbox.new_activity_id(fed), group.ap_id, activity,
+                           published=fed.now())
+    return await outbox.enqueue(fed, conn, activity=announce, actor=group,
+                                inboxes=outbox.inboxes_of(recipients), is_public=False,
+                                object_ap_id=activity.get("id"))
+
+
+# -- amendments put to a vote: polls by the Group in the proposal's thread
+
+
+def amendment_content(amendment: Amendment, proposal: Proposal, url: str) -> str:
+    where = (f"l'article {amendment.article_number}" if amendment.article_number
+             else "le texte")
+    parts = [f"<p><strong>Amendement à la proposition « {html.escape(proposal.title)} »"
+             f"</strong></p>",
+             f"<p>Nouvelle rédaction pour {where} : "
+             f"{html.escape(proposals._plain(amendment.text, proposals.SUMMARY_CHARS))}</p>"]
+    if amendment.rationale.strip():
+        parts.append(f"<p>Motif : {html.escape(proposals._plain(amendment.rationale, 200))}</p>")
+    parts.append(f'<p><a href="{html.escape(url, quote=True)}">Voir l\'amendement</a></p>')
+    return "".join(parts)
+
+
+def to_ap_amendment_question(uris: Uris, amendment: Amendment, *, proposal: Proposal,
+                             debate: Debate, tally: Tally, language: str) -> dict:
+    """The amendment as a poll by the debate's Group, replying to the proposal's poll."""
+    group = uris.debate_uri(debate.slug)
+    proposal_url = proposals.proposal_uri(uris, proposal.id)
+    page = f"{proposal_url}#amendement-{amendment.id}"
+    counts = tally.all
+    content = amendment_content(amendment, proposal, page)
+    doc = {
+        "@context": proposals.question_context(uris.context_uri()),
+        "id": amendment_uri(uris, amendment.id), "type": "Question",
+        "attributedTo": group, "audience": group, "inReplyTo": proposal_url,
+        "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
+        "content": content, "contentMap": {proposals.LANGUAGE: content}, "url": page,
+        "published": vocab._iso(amendment.created_at),
+        "oneOf": [{"type": "Note", "name": label,
+                   "replies": {"type": "Collection", "totalItems": counts.of(choice)}}
+                  for choice, label in proposals.options(language).items()],
+        "votersCount": counts.total,
+        # Our vocabulary, for THC peers.
+        "amendmentOf": proposal_url,
+        "number": amendment.article_number,
+        "text": amendment.text,
+        "originalText": amendment.original_text,
+        "rationale": amendment.rationale,
+        "version": amendment.base_version,
+        "status": amendment.status.value,
+        "authors": [proposals._author_doc(uris, amendment.author)],
+        "tally": proposals._tally(tally),
+        "debate": group,
+    }
+    if debate.closes_at is not None:
+        doc["endTime"] = vocab._iso(debate.closes_at)
+    if debate.status is not DebateStatus.OPEN or amendment.status is not AmendmentStatus.PROPOSED:
+        # Votes are refused then: Mastodon shows the poll as closed.
+        doc["closed"] = vocab._iso(amendment.decided_at or debate.closes_at or debate.updated_at)
+    return doc
+
+
+async def current_amendment(fed: Federation, amendment_id: int) -> tuple[Amendment, dict]:
+    """The amendment and its Question as served now; hidden ones and hidden proposals' are
+    not found."""
+    read = fed.db.read()
+    amendment = await read.amendments.get(amendment_id)
+    if amendment.hidden_at is not None:
+        raise NotFound(f"no amendment with id {amendment_id}")
+    detail = await proposals.current_detail(fed, amendment.proposal_id)
+    question = to_ap_amendment_question(
+        fed.uris, amendment, proposal=detail.proposal, debate=detail.debate,
+        tally=await read.amendments.tally(amendment_id), language=proposals.node_language(fed))
+    return amendment, question
+
+
+async def remote_amendment_voter_inboxes(conn, amendment_id: int) -> tuple[str, ...]:
+    """As proposals.remote_voter_inboxes, for an amendment's poll."""
+    async with conn.execute(
+        "SELECT DISTINCT coalesce(ra.shared_inbox, ra.inbox) FROM amendment_votes v"
+        " JOIN participants pa ON pa.id = v.participant_id"
+        " JOIN remote_actors ra ON ra.ap_id = pa.ap_id"
+        " WHERE v.amendment_id = ? AND pa.kind = 'remote' AND ra.is_gone = 0",
+        (amendment_id,),
+    ) as cur:
+        return tuple(row[0] for row in await cur.fetchall())
+
+
+async def _amendment_for(ctx: Context, event):
+    group = await ctx.debate(event.debate_id)
+    if group is None:
+        return None, None
+    try:
+        _, question = await current_amendment(ctx.fed, event.amendment_id)
+    except NotFound:
+        return None, None
+    return group, question
+
+
+async def publish_amendment_proposed(ctx: Context, event) -> list[Publication]:
+    """AmendmentProposed → Create(Question) by the Group, to every follower: an amendment put
+    to a vote matters to Mastodon users too."""
+    from .fanout import Audience, Publication
+
+    group, question = await _amendment_for(ctx, event)
+    if question is None:
+        return []
+    create = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
+    return [Publication(group, create, Audience(followers_of=(group,)), question["id"])]
+
+
+async def publish_amendment_tally(ctx: Context, event) -> list[Publication]:
+    """A vote on an amendment, or its decision (the poll closes): Update(Question) without
+    `updated`, to followers and remote voters, debounced like proposal tallies."""
+    from .fanout import TALLY_DEBOUNCE, Audience, Publication
+
+    if not ctx.first_in_pass(("amendment tally", event.amendment_id)):
+        return []
+    group, question = await _amendment_for(ctx, event)
+    if question is None:
+        return []
+    update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
+              "actor": group.ap_id, "object": vocab.without_context(question),
+              "to": question["to"], "cc": question["cc"]}
+    voters = await remote_amendment_voter_inboxes(ctx.read.conn, event.amendment_id)
+    return [Publication(group, update, Audience(followers_of=(group,), inboxes=voters),
+                        question["id"], is_public=False, debounce=TALLY_DEBOUNCE)]
+
+
+# -- GET: every id we emit dereferences
+
+
+def _as2(document: dict) -> web.Response:
+    return web.Response(body=vocab.dumps(document),
+                        headers={**AS2_HEADERS, "Cache-Control": "no-cache"})
+
+
+async def _negotiated(fed: Federation, request: web.Request, page: str) -> None:
+    """Federation clients get AS2 (signed under authorized fetch); a browser goes to the page
+    that shows the object."""
+    if not prefers_activity_json(request.headers.get("Accept", "")):
+        raise web.HTTPSeeOther(page, headers={"Vary": "Accept"})
+    if fed.settings.authorized_fetch:
+        await require_signature(fed, request)
+
+
+async def argument_document(fed: Federation, request: web.Request, what: str) -> web.Response:
+    """/arguments/{id} (the Note) or /arguments/{id}/create (its Create), as AS2."""
+    argument, debate = await _shown_argument(fed, int(request.match_info["id"]))
+    note = to_ap_argument(fed.uris, argument, debate=debate)
+    await _negotiated(fed, request, note["url"])
+    document = note if what == "note" else to_ap_argument_create(note)
+    response = _as2(document)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+async def amendment_document(fed: Federation, request: web.Request) -> web.Response:
+    """/amendements/{id}: the amendment's poll with current totals (Mastodon refetches)."""
+    _, question = await current_amendment(fed, int(request.match_info["id"]))
+    await _negotiated(fed, request, question["url"])
+    response = _as2(question)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+async def note_document(fed: Federation, request: web.Request) -> web.Response:
+    """/notes/{uuid}: a Group reply (answer, status change), read from its stored Create."""
+    uuid = request.match_info["uuid"]
+    found = await OutboxRepo(fed.db.read().conn).find_activity(fed.uris.activity_uri(uuid))
+    note = None
+    if found is not None and found.type == "Create":
+        obj = json.loads(found.body).get("object")
+        if isinstance(obj, dict) and obj.get("id") == proposals.reply_note_id(
+                fed.uris, found.ap_id) and obj.get("type") == "Note":
+            note = obj
+    if note is None:
+        raise NotFound("no such note")
+    # About a proposal since hidden (or gone): not served any more.
+    proposal_id = proposals.proposal_id_of(fed.uris, note.get("inReplyTo"))
+    if proposal_id is None:
+        raise NotFound("no such note")
+    await proposals.current_detail(fed, proposal_id)
+    await _negotiated(fed, request, note["url"])
+    response = _as2({"@context": vocab.AS_CONTEXT, **note})
+    response.headers["Vary"] = "Accept"
+    return response
