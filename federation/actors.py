@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 # Mastodon refreshes a remote account after a day (Account#possibly_stale?); so do we.
 ACTOR_TTL = timedelta(days=1)
 NODEINFO_TTL = timedelta(days=7)  # software changes rarely; its name is informative only
+# Which hosts lack a known software is asked at every worker pass only while there may be some:
+# after an actor from a new host is stored here, else once a minute (stale entries, actors
+# stored by another process). The question reads every cached actor's host.
+SOFTWARE_SCAN_SECONDS = 60.0
 _SCHEME_CACHE_SIZE = 4096
 # Signers by key id, in memory: a busy inbox verifies the same few keys again and again, and a
 # database read per request would cost more than the verification. Entries live a minute (the
@@ -57,6 +61,8 @@ class RemoteActors:
     def __init__(self, fed: Federation):
         self.fed = fed
         self._by_key: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
+        self._new_hosts = True  # at start: whatever the table holds may lack its software
+        self._software_scan_due = 0.0
 
     def _remember_key(self, actor: RemoteActor) -> None:
         if actor.public_key_id is None:
@@ -120,6 +126,7 @@ class RemoteActors:
         )
         async with self.fed.db.transaction() as tx:
             await RemoteRepo(tx.conn).upsert_actor(actor)
+        self._new_hosts = True  # its host's software may be unknown
         self._remember_key(actor)
         return actor
 
@@ -171,12 +178,13 @@ class RemoteActors:
             raise FetchError("the key's owner is not the actor that lists it", permanent=True)
         return await self._store(document, key)
 
-    async def verify(self, *, method: str, url: str, headers, body: bytes | None) -> Verified:
+    async def verify(self, *, method: str, url: str, headers, body: bytes | None,
+                     key_id: str | None = None) -> Verified:
         """Verify a request's signature with its signer's key (refetched once on failure).
 
         Raises SignatureError (the signature) or SignerUnknown (the key could not be had).
         """
-        key_id = parse_key_id(headers)
+        key_id = key_id or parse_key_id(headers)  # the inbox parsed it already
         actor, fetched_now = await self.key_owner(key_id)
         window = timedelta(seconds=self.fed.settings.signature_window_seconds)
         for attempt in range(2):
@@ -197,9 +205,14 @@ class RemoteActors:
 
     async def refresh_software(self, limit: int = 4) -> int:
         """Read the NodeInfo of a few hosts whose software we do not know yet."""
+        if not self._new_hosts and time.monotonic() < self._software_scan_due:
+            return 0
         stale_before = self.fed.clock.now() - NODEINFO_TTL
         hosts = await RemoteRepo(self.fed.db.read().conn).list_hosts_without_software(
             stale_before, limit)
+        if len(hosts) < limit:  # none left after these: rest until a new host appears
+            self._new_hosts = False
+            self._software_scan_due = time.monotonic() + SOFTWARE_SCAN_SECONDS
         for host, sample_id in hosts:
             software = version = None
             try:

@@ -9,7 +9,9 @@ inboxes usually answer (a black-holed host: it took the connection and never ans
 a lane of its own, bounded at STALLED_PER_SLOT × `delivery_concurrency`, and frees its slot:
 dead hosts wait out their own timeouts there instead of starving the live ones. "Well after" is
 STALL_FACTOR × the median answer time of recent attempts, between STALL_AFTER_MIN_SECONDS and
-STALL_AFTER_MAX_SECONDS. Every attempt has its own total timeout (`fetch_timeout_seconds`).
+STALL_AFTER_MAX_SECONDS. A host that stalled is presumed dead for SUSPECT_SECONDS (until it
+answers): its next attempts start in that lane directly, holding no slot at all. Every attempt
+has its own total timeout (`fetch_timeout_seconds`).
 
 Crash safety: a claimed row carries `locked_until`; it is finished or rescheduled in one
 transaction after the attempt. A crash therefore loses nothing: the rows leased at that moment
@@ -24,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -53,6 +55,13 @@ LATENCY_SAMPLES = 64  # recent answer times kept for the median
 # How many stalled attempts each slot may leave behind: 4 × 16 by default, enough for the dead
 # tenth of a 500-host fan-out while sockets and memory stay bounded.
 STALLED_PER_SLOT = 4
+# A host whose last attempt stalled (answered nothing in time) is presumed dead for a while:
+# its next attempts start in the stalled lane at once instead of holding a slot until the
+# timer moves them (a 500-host fan-out with 50 dead hosts otherwise lends each of them a slot
+# for STALL_FACTOR × the usual answer time). Any answer from it clears the presumption; the
+# table is bounded (hosts are remote input).
+SUSPECT_SECONDS = 600.0
+SUSPECTS_MAX = 10_000
 # The lease outlives one attempt (bounded by fetch_timeout_seconds, both knocks included) and
 # the write of its outcome; a pool that died leaves rows claimable after it.
 LEASE_MARGIN_SECONDS = 60.0
@@ -97,6 +106,7 @@ class DeliveryPool:
         # attempt. Leased like the others; never sent yet, so never a repeat after a crash.
         self._ready: deque[tuple[Delivery, OutboxActivity]] = deque()
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self._suspects: OrderedDict[str, float] = OrderedDict()  # host → presumed dead until
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
         # Outcomes by group commit: the attempts that end while one transaction is being
@@ -196,12 +206,32 @@ class DeliveryPool:
         started = []
         while self._ready and self.active < self.capacity:
             delivery, activity = self._ready.popleft()
+            if self._is_suspect(delivery.host) and self.stalled < self.stalled_max:
+                self.stalled += 1  # presumed dead: straight to the stalled lane, no slot
+                started.append(self._start(delivery, activity, stalled=True))
+                continue
             self.active += 1
             started.append(self._start(delivery, activity))
         return started
 
-    def _start(self, delivery: Delivery, activity: OutboxActivity) -> asyncio.Task:
-        task = asyncio.create_task(self._deliver(delivery, activity),
+    def _is_suspect(self, host: str) -> bool:
+        until = self._suspects.get(host)
+        if until is None:
+            return False
+        if until > time.monotonic():
+            return True
+        del self._suspects[host]
+        return False
+
+    def _suspect(self, host: str) -> None:
+        self._suspects[host] = time.monotonic() + SUSPECT_SECONDS
+        self._suspects.move_to_end(host)
+        while len(self._suspects) > SUSPECTS_MAX:
+            self._suspects.popitem(last=False)
+
+    def _start(self, delivery: Delivery, activity: OutboxActivity, *,
+               stalled: bool = False) -> asyncio.Task:
+        task = asyncio.create_task(self._deliver(delivery, activity, stalled=stalled),
                                    name=f"delivery-{delivery.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -222,17 +252,20 @@ class DeliveryPool:
 
     # -- one delivery
 
-    async def _deliver(self, delivery: Delivery, activity: OutboxActivity) -> None:
+    async def _deliver(self, delivery: Delivery, activity: OutboxActivity, *,
+                       stalled: bool = False) -> None:
         """One delivery's task: attempt (moving to the stalled lane if it hangs), record."""
-        lane = _Lane()
+        lane = _Lane(stalled)
         started = time.monotonic()
         # No second task to watch the attempt: a timer moves it aside if it runs long.
-        timer = asyncio.get_running_loop().call_later(self.stall_after(), self._stall, lane)
+        timer = asyncio.get_running_loop().call_later(self.stall_after(), self._stall, lane,
+                                                      delivery.host)
         try:
             result = await self._attempt(delivery, activity)
             timer.cancel()
             if result.status is not None:  # an answer, whatever it said
                 self._latencies.append(time.monotonic() - started)
+                self._suspects.pop(delivery.host, None)
             outcome = await self._recorder.submit(result)
             if outcome != Outcome.DELIVERED.value:
                 log.info("delivery of %s to %s: %s", activity.ap_id, delivery.inbox, outcome)
@@ -245,10 +278,11 @@ class DeliveryPool:
             timer.cancel()
             self._release(delivery, stalled=lane.stalled)
 
-    def _stall(self, lane: "_Lane") -> None:
+    def _stall(self, lane: "_Lane", host: str) -> None:
         """An attempt has waited too long: it leaves its slot to a live host, if there is room
         in the stalled lane (else it keeps the slot: the bound on attempts holds)."""
-        if self.stalled < self.stalled_max:
+        self._suspect(host)
+        if not lane.stalled and self.stalled < self.stalled_max:
             lane.stalled = True
             self.active -= 1
             self.stalled += 1

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from node.errors import DomainError
 from storage.repos.inbox import InboxMessage, InboxRepo
 
-from . import handlers, participation, retry, vocab
-from .fetch import FetchError
+from . import handlers, participation, retry, territories, vocab
+from .fetch import FetchBudget, FetchError, fetch_budget
 from .handlers import Ignored, Work
+from .uris import origin_of
 
 if TYPE_CHECKING:
     from .context import Federation
@@ -46,6 +47,9 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     ("Update", "Note"): participation.receive_update_note,
     **{("Delete", kind): participation.receive_delete for kind in ("Note", "Tombstone", None)},
     ("Like", ANY): participation.receive_like,
+    # Issue 5: a followed territory announces its debates (the Group, by id).
+    ("Announce", None): territories.receive_announce,
+    ("Announce", "Group"): territories.receive_announce,
     ("Undo", "Like"): participation.receive_undo_like,
 }
 
@@ -64,7 +68,20 @@ async def run_once(fed: Federation, limit: int = BATCH) -> int:
 
 
 async def process(fed: Federation, message: InboxMessage) -> None:
+    budget = FetchBudget(fed.settings.max_fetches_per_activity)
+    token = fetch_budget.set(budget)
+    try:
+        await _process(fed, message, budget)
+    finally:
+        fetch_budget.reset(token)
+
+
+async def _process(fed: Federation, message: InboxMessage, budget: FetchBudget) -> None:
     work = Work(fed, message)
+    sender = origin_of(message.actor)
+    if sender is not None and fed.blocked(sender[1]):
+        # Recorded before its domain was blocked: still never processed.
+        return await _finish(fed, message, "rejected", f"domain {sender[1]} is blocked")
     try:
         activity = vocab.from_ap_activity(vocab.parse_json(message.body))
         handler = route(activity.dispatch_key)
@@ -72,12 +89,16 @@ async def process(fed: Federation, message: InboxMessage) -> None:
             kind, object_type = activity.dispatch_key
             raise Ignored(f"no handler for {kind}({object_type or 'reference'})")
         await handler(work, activity)
-        if not work.committed:
+        if budget.exceeded and not work.committed:
+            # A handler that went on without what it could not fetch: still a failure.
+            await _finish(fed, message, "failed", budget.reason)
+        elif not work.committed:
             await _finish(fed, message, "processed", None)
     except vocab.MalformedActivity as exc:
         await _finish(fed, message, "rejected", exc.reason)
     except Ignored as exc:
-        await _finish(fed, message, "ignored", str(exc))
+        await _finish(fed, message, "failed" if budget.exceeded else "ignored",
+                      budget.reason if budget.exceeded else str(exc))
     except DomainError as exc:
         await _finish(fed, message, "rejected", str(exc) or type(exc).__name__)
     except FetchError as exc:

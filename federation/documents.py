@@ -14,7 +14,6 @@ from storage.repos.outbox import OutboxRepo
 
 from . import vocab
 from .actors import SignerUnknown
-from .fetch import is_blocked
 from .local_actors import LocalActor
 from .signatures import SignatureError
 from .uris import FOLLOWERS, MODERATORS, OUTBOX, ActorKind, hostname_of
@@ -44,7 +43,7 @@ async def require_signature(fed: Federation, request: web.Request) -> None:
     except (SignatureError, SignerUnknown) as exc:
         raise RequestRefused(401, f"a valid signature is required: {exc.reason}") from None
     host = hostname_of(verified.signer.ap_id)
-    if is_blocked(host, fed.settings.blocked_domains):
+    if fed.blocked(host):
         raise RequestRefused(403, f"domain {host} is blocked")
 
 

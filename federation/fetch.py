@@ -13,6 +13,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -20,7 +21,7 @@ from urllib.parse import urljoin
 import aiohttp
 from aiohttp.resolver import DefaultResolver
 
-from . import vocab
+from . import blocks, vocab
 from .signatures import sign_request_cavage, sign_request_rfc9421
 from .uris import host_of, origin_of, strip_fragment
 
@@ -55,6 +56,39 @@ class FetchRefused(FetchError):
         super().__init__(reason, permanent=True)
 
 
+class FetchBudget:
+    """How many remote documents the current unit of work (one incoming activity) may still
+    fetch: a hostile chain of references (object → attributedTo → inReplyTo → …) stops here."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.spent = 0
+
+    @property
+    def exceeded(self) -> bool:
+        return self.spent > self.limit
+
+    @property
+    def reason(self) -> str:
+        return (f"fetch budget exceeded: processing one activity may fetch at most "
+                f"{self.limit} remote documents")
+
+    def spend(self) -> None:
+        self.spent += 1
+        if self.spent > self.limit:
+            raise FetchBudgetExceeded(self.reason)
+
+
+class FetchBudgetExceeded(FetchError):
+    def __init__(self, reason: str):
+        super().__init__(reason, permanent=True)
+
+
+# The budget of the work in progress, if any (set by dispatch.process around one activity;
+# tasks it starts copy the context, so they share the same budget).
+fetch_budget: ContextVar[FetchBudget | None] = ContextVar("fetch_budget", default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     url: str  # the final URL, after redirects
@@ -86,8 +120,7 @@ Signer = Callable[[str, str, dict[str, str], bytes | None, Identity, str],
 
 def is_blocked(host: str, blocked_domains: tuple[str, ...]) -> bool:
     """A domain block covers the domain and all its subdomains."""
-    host = host.lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in blocked_domains)
+    return blocks.is_blocked(host, frozenset(blocked_domains))
 
 
 def _is_public(address: str) -> bool:
@@ -123,8 +156,11 @@ class HostLimiter:
 class Fetcher:
     def __init__(self, session: aiohttp.ClientSession, settings: Settings, *, user_agent: str,
                  allow_http: bool, signer: Signer, scheme_for: Callable[[str], Awaitable[str]],
-                 remember_scheme: Callable[[str, str], Awaitable[None]]):
+                 remember_scheme: Callable[[str, str], Awaitable[None]],
+                 blocked: Callable[[str], bool] | None = None):
         self.session = session
+        # Domain blocks (federation/blocks.py merges the config's and the table's).
+        self.blocked = blocked or (lambda host: is_blocked(host, settings.blocked_domains))
         self.settings = settings
         self.user_agent = user_agent
         self.allow_http = allow_http
@@ -147,7 +183,7 @@ class Fetcher:
         scheme, host, port = origin
         if scheme == "http" and not self.allow_http:
             raise FetchRefused("plain http is not allowed")
-        if is_blocked(host, self.settings.blocked_domains):
+        if self.blocked(host):
             raise FetchRefused(f"domain {host} is blocked")
         if self.settings.allow_private_addresses:
             return
@@ -179,6 +215,9 @@ class Fetcher:
 
     async def get(self, url: str, *, accept: str, sign_as: Identity | None) -> Fetched:
         """GET with redirects followed by hand (each hop re-checked and re-signed)."""
+        budget = fetch_budget.get()
+        if budget is not None:
+            budget.spend()  # raises once the activity being processed has used it up
         try:
             async with asyncio.timeout(self.settings.fetch_timeout_seconds):
                 return await self._get(url, accept, sign_as)

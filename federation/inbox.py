@@ -2,6 +2,7 @@
 Every check finishes before anything is written; processing is dispatch.py's job."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from storage.repos.inbox import NewInboxMessage
 
 from . import vocab
 from .actors import SignerUnknown, Verified
-from .fetch import is_blocked
 from .local_actors import LocalActor
 from .signatures import SignatureError, parse_key_id
 from .uris import ActorKind, host_of, origin_of
@@ -61,6 +61,12 @@ async def check_request(fed: Federation, request: web.Request, kind: ActorKind |
     limit = fed.settings.max_inbox_bytes
     if request.content_length is not None and request.content_length > limit:
         raise InboxRejected(413, f"body larger than {limit} bytes")
+    if request.content_length is not None:
+        # Announced and within the limit: one read (the stream ends at Content-Length).
+        try:
+            return recipient, await request.content.readexactly(request.content_length)
+        except asyncio.IncompleteReadError:
+            raise InboxRejected(400, "body shorter than its Content-Length") from None
     chunks, size = [], 0
     async for chunk in request.content.iter_chunked(64 * 1024):
         size += len(chunk)
@@ -93,16 +99,18 @@ def check_policy(fed: Federation, *urls: str) -> None:
     """Blocked domains (and their subdomains) are refused before anything is fetched."""
     for url in urls:
         origin = origin_of(url)
-        if origin is not None and is_blocked(origin[1], fed.settings.blocked_domains):
+        if origin is not None and fed.blocked(origin[1]):
             raise InboxRejected(403, f"domain {origin[1]} is blocked")
 
 
-async def verify_signature(fed: Federation, request: web.Request, body: bytes) -> Verified:
+async def verify_signature(fed: Federation, request: web.Request, body: bytes,
+                           key_id: str | None = None) -> Verified:
     """The signature holds for this request, with the key its owner's actor publishes."""
     url = fed.uris.base + request.raw_path  # path as received; host must be ours (signed)
     try:
         return await fed.remote.verify(method=request.method, url=url,
-                                       headers=list(request.headers.items()), body=body)
+                                       headers=list(request.headers.items()), body=body,
+                                       key_id=key_id)
     except SignatureError as exc:
         raise InboxRejected(401, exc.reason) from None
     except SignerUnknown as exc:
@@ -120,6 +128,18 @@ def check_ownership(fed: Federation, verified: Verified, activity_id: str, actor
         raise InboxRejected(401, "activity id and actor have different origins")
 
 
+def _as_text(envelope: Envelope) -> str:
+    """The verified bytes themselves (the digest bound them) when they are UTF-8, as peers
+    send; else the parsed document re-serialised (JSON may also come as UTF-16 or -32)."""
+    try:
+        text = envelope.body.decode("utf-8")
+        if not text.startswith("\ufeff"):  # a byte order mark is not JSON text
+            return text
+    except UnicodeDecodeError:
+        pass
+    return json.dumps(envelope.activity, ensure_ascii=False, separators=(",", ":"))
+
+
 async def record(fed: Federation, envelope: Envelope, verified: Verified) -> bool:
     """Store the verified activity once; False when its id was already recorded."""
     message = NewInboxMessage(
@@ -129,8 +149,7 @@ async def record(fed: Federation, envelope: Envelope, verified: Verified) -> boo
         recipient=envelope.recipient.owner if envelope.recipient else None,
         key_id=verified.signature.key_id,
         signature_scheme=verified.signature.scheme,
-        # Re-serialised from what was verified (the digest bound these bytes): same content.
-        body=json.dumps(envelope.activity, ensure_ascii=False, separators=(",", ":")),
+        body=_as_text(envelope),
     )
     # Group commit (federation/commit.py): answered once durable, sharing the transaction
     # with the records of concurrent requests.
@@ -152,7 +171,7 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
         raise InboxRejected(401, exc.reason) from None
     # Policy before the signature: nothing is fetched from a blocked domain (issue 4).
     check_policy(fed, actor, activity_id, key_id)
-    verified = await verify_signature(fed, request, body)
+    verified = await verify_signature(fed, request, body, key_id)
     # At this point the request is authentic: its key's owner signed this exact body.
     check_ownership(fed, verified, activity_id, actor)
     # At this point the actor is the signer and the activity is theirs to send.

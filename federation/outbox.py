@@ -11,7 +11,6 @@ from storage.repos.follows import Recipient
 from storage.repos.outbox import OutboxRepo
 
 from . import vocab
-from .fetch import is_blocked
 from .local_actors import LocalActor
 from .uris import origin_of
 
@@ -33,13 +32,13 @@ def inboxes_of(recipients: Iterable[Recipient], *, shared: bool = True) -> list[
 def deliverable(fed: Federation, inboxes: Iterable[str]) -> list[tuple[str, str]]:
     """(inbox, host) for each distinct inbox we may deliver to: not ours, not blocked."""
     targets = []
-    blocked = fed.settings.blocked_domains
+    blocked = fed.blocked
     for inbox in dict.fromkeys(inboxes):  # shared inboxes repeat: one delivery each
         origin = origin_of(inbox)
         if origin is None or origin == fed.uris.origin:
             continue
         scheme, host, port = origin
-        if blocked and is_blocked(host, blocked):
+        if blocked(host):
             continue  # nothing is delivered to a blocked domain
         targets.append((inbox, host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"))
     return targets

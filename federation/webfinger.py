@@ -3,6 +3,7 @@ Answers only for our own host and exact names; the JRD round-trips as Mastodon c
 from __future__ import annotations
 
 import re
+import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -23,6 +24,8 @@ PROFILE_PAGE = "http://webfinger.net/rel/profile-page"
 AS_TYPE_PROPERTY = "https://www.w3.org/ns/activitystreams#type"
 _HANDLE = re.compile(r"^@?([^@\s/?#]{1,100})@([a-z0-9.-]{1,253}(?::[0-9]{1,5})?)$", re.IGNORECASE)
 _JRD_CACHE_SIZE = 1024
+_ANSWER_SECONDS = 1.0
+_JRD_HEADERS = {"Content-Type": JRD_TYPE, "Access-Control-Allow-Origin": "*"}
 
 
 class WebFingerError(Exception):
@@ -41,10 +44,29 @@ def parse_handle(handle: str) -> tuple[str, str]:
 
 
 class JrdCache:
-    """Rendered JRDs by resource; a JRD depends only on the actor's kind, name and id."""
+    """Rendered JRDs by resource; a JRD depends only on the actor's kind, name and id.
+
+    Answers are also held by the `resource` asked (subject and JRD, or None for "no such"), so
+    that a busy WebFinger endpoint parses nothing and reads no table: valid until the next
+    commit of this process, and _ANSWER_SECONDS at most (the CLI writes from another process),
+    as local_actors.py holds names."""
 
     def __init__(self):
         self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[float, int, bytes | None]] = OrderedDict()
+
+    def answer(self, resource: str, commits: int) -> tuple[bool, bytes | None]:
+        """(held, body): body None means "no such resource" was the answer."""
+        held = self._answers.get(resource)
+        if held is not None and held[1] == commits and held[0] > time.monotonic():
+            return True, held[2]
+        return False, None
+
+    def hold(self, resource: str, commits: int, body: bytes | None) -> None:
+        self._answers[resource] = (time.monotonic() + _ANSWER_SECONDS, commits, body)
+        self._answers.move_to_end(resource)
+        while len(self._answers) > _JRD_CACHE_SIZE:
+            self._answers.popitem(last=False)
 
     def get(self, key: tuple, render) -> bytes:
         body = self._items.get(key)
@@ -95,14 +117,20 @@ async def webfinger(fed: Federation, request: web.Request) -> web.Response:
     resource = request.query.get("resource", "")
     if not resource:
         return web.Response(status=400, text="the resource parameter is required")
-    found = await find_resource(fed, resource[:600])
-    if found is None:
+    resource = resource[:600]
+    commits = fed.db.commits  # before reading: a commit meanwhile makes the answer stale
+    held, body = fed.jrd_cache.answer(resource, commits)
+    if not held:
+        found = await find_resource(fed, resource)
+        if found is not None:
+            subject, actor = found
+            body = fed.jrd_cache.get((subject, actor.ap_id, actor.kind),
+                                     lambda: jrd(fed, subject, actor))
+        fed.jrd_cache.hold(resource, commits, body)
+    if body is None:
         return web.Response(status=404, text="no such resource here")
-    subject, actor = found
-    body = fed.jrd_cache.get((subject, actor.ap_id, actor.kind), lambda: jrd(fed, subject, actor))
     # Browser-based clients query WebFinger across origins (Mastodon allows it too).
-    return web.Response(body=body, content_type=JRD_TYPE,
-                        headers={"Access-Control-Allow-Origin": "*"})
+    return web.Response(body=body, headers=_JRD_HEADERS)
 
 
 async def host_meta(fed: Federation, request: web.Request) -> web.Response:

@@ -1,4 +1,5 @@
-"""Middlewares: request id, error mapping (HTML or problem+json), security headers."""
+"""Middlewares: request id, error mapping (HTML or problem+json), security headers, and the
+federation fast path in front of them."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,12 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from federation.negotiation import (
+    FEDERATION_HANDLER,
+    NEGOTIATED,
+    prefers_activity_json,
+    vary_on_accept,
+)
 from node.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 from . import appkeys
@@ -91,22 +98,85 @@ def _title(status: int) -> str:
     return HTTPStatus(status).phrase
 
 
+def security_headers(https: bool) -> tuple[tuple[str, str], ...]:
+    """The headers every answer carries (pages and federation alike)."""
+    headers = (
+        ("Content-Security-Policy",
+         "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self';"
+         " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+    return headers + ((("Strict-Transport-Security", "max-age=31536000"),) if https else ())
+
+
 def security_headers_middleware(https: bool):
+    pairs = security_headers(https)
+
     @web.middleware
     async def middleware(request: web.Request, handler):
         response = await handler(request)
         headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self';"
-            " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if https:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        for name, value in pairs:
+            headers.setdefault(name, value)
         return response
 
     return middleware
+
+
+def federation_middleware(https: bool):
+    """The fast path for federation routes (marked by federation/negotiation.py): documents,
+    WebFinger, NodeInfo and inboxes need neither a session, nor a CSRF token, nor a request id;
+    they are signed or public. They get the security headers and problem+json errors here and
+    skip the page middlewares. A negotiated URL (an actor's page) takes it only when the Accept
+    header prefers AS2: a browser still gets the page through every middleware, and every page
+    request (cookies or not) still goes through identity and CSRF."""
+    pairs = security_headers(https)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        route = request.match_info.handler
+        fast = getattr(route, FEDERATION_HANDLER, None)
+        if fast is None:
+            return await handler(request)
+        negotiated = getattr(route, NEGOTIATED, False)
+        if negotiated and not prefers_activity_json(request.headers.get("Accept", "")):
+            return await handler(request)
+        try:
+            response = await fast(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise  # a redirect: aiohttp sends it
+            response = _federation_problem(request, exc.status, exc.reason, exc.text or "")
+            for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if name in exc.headers:
+                    response.headers[name] = exc.headers[name]
+        except DomainError as exc:
+            status = next(s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls))
+            response = _federation_problem(request, status, _title(status), str(exc))
+        except Exception:
+            request_id = secrets.token_hex(8)
+            log.exception("unhandled error on %s %s (request %s)", request.method,
+                          request.path, request_id)
+            response = _federation_problem(
+                request, 500, "Internal Server Error",
+                "Something went wrong on our side; it has been logged.", request_id)
+        headers = response.headers
+        for name, value in pairs:
+            headers.setdefault(name, value)
+        if negotiated:
+            vary_on_accept(response)
+        return response
+
+    return middleware
+
+
+def _federation_problem(request: web.Request, status: int, title: str, detail: str,
+                        request_id: str = "") -> web.Response:
+    if detail == f"{status}: {title}":  # aiohttp's default text says nothing more
+        detail = _DEFAULT_DETAIL.get(status, title)
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "request_id": request_id}
+    return web.json_response(body, status=status, content_type="application/problem+json")

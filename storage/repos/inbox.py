@@ -61,11 +61,14 @@ class InboxRepo:
         self.conn = conn
 
     async def add(self, new: NewInboxMessage, at: datetime) -> int | None:
-        """Record a message; None when its activity id was already recorded (a duplicate)."""
+        """Record a message; None when its activity id was already recorded (a duplicate),
+        here or among the ids kept after retention deleted their rows (inbox_seen)."""
         async with self.conn.execute(
             "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
             " signature_scheme, body, next_attempt_at, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (activity_id) DO NOTHING RETURNING id",
+            " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE NOT EXISTS"
+            " (SELECT 1 FROM inbox_seen WHERE activity_id = ?1)"
+            " ON CONFLICT (activity_id) DO NOTHING RETURNING id",
             (new.activity_id, new.activity_type, new.actor, new.recipient, new.key_id,
              new.signature_scheme, new.body, to_text(at), to_text(at)),
         ) as cur:
@@ -80,9 +83,12 @@ class InboxRepo:
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(news))
         args = [v for n in news for v in (n.activity_id, n.activity_type, n.actor, n.recipient,
                                           n.key_id, n.signature_scheme, n.body, stamp, stamp)]
+        # One statement still: ids that retention deleted are remembered in inbox_seen.
         async with self.conn.execute(
             "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
-            f" signature_scheme, body, next_attempt_at, received_at) VALUES {values}"
+            " signature_scheme, body, next_attempt_at, received_at)"
+            f" SELECT * FROM (VALUES {values}) AS v WHERE NOT EXISTS"
+            " (SELECT 1 FROM inbox_seen s WHERE s.activity_id = v.column1)"
             " ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
             args,
         ) as cur:
@@ -123,6 +129,37 @@ class InboxRepo:
             " WHERE id = ?",
             (to_text(next_attempt_at), error, message_id),
         )
+
+    async def purge_finished(self, finished_before: datetime, forget_after: datetime,
+                             limit: int) -> int:
+        """Delete up to `limit` processed, rejected or ignored messages finished before the
+        cutoff, keeping their activity ids in inbox_seen until `forget_after` (dedupe holds).
+        Failed ones stay: they are the operator's to read."""
+        await self.conn.execute(
+            "INSERT INTO inbox_seen (activity_id, forget_after) SELECT activity_id, ? FROM"
+            " inbox_messages WHERE state IN ('processed', 'rejected', 'ignored')"
+            " AND finished_at < ? ORDER BY finished_at LIMIT ?"
+            " ON CONFLICT (activity_id) DO UPDATE SET forget_after = excluded.forget_after",
+            (to_text(forget_after), to_text(finished_before), limit))
+        async with self.conn.execute(
+            "DELETE FROM inbox_messages WHERE id IN (SELECT id FROM inbox_messages"
+            " WHERE state IN ('processed', 'rejected', 'ignored') AND finished_at < ?"
+            " ORDER BY finished_at LIMIT ?) RETURNING id",
+            (to_text(finished_before), limit)) as cur:
+            return len(await cur.fetchall())
+
+    async def forget_seen(self, now: datetime, limit: int) -> int:
+        async with self.conn.execute(
+            "DELETE FROM inbox_seen WHERE activity_id IN (SELECT activity_id FROM inbox_seen"
+            " WHERE forget_after < ? LIMIT ?) RETURNING activity_id", (to_text(now), limit)
+        ) as cur:
+            return len(await cur.fetchall())
+
+    async def is_seen(self, activity_id: str) -> bool:
+        """Whether the id is remembered after its row was deleted."""
+        async with self.conn.execute(
+            "SELECT 1 FROM inbox_seen WHERE activity_id = ?", (activity_id,)) as cur:
+            return await cur.fetchone() is not None
 
     async def find(self, activity_id: str) -> InboxMessage | None:
         async with self.conn.execute(

@@ -228,6 +228,27 @@ class OutboxRepo:
             (to_text(next_attempt_at), status, error, delivery_id),
         )
 
+    async def list_delivery_inboxes(self, *, actor: str, type: str,
+                                    object_ap_id: str) -> list[str]:
+        """The inboxes that activities of this type by `actor` about the object went (or are
+        going) to: where a Delete must follow a Create. Deliveries cancelled or refused are
+        left out; retention keeps the others long enough (delivered ones for days)."""
+        async with self.conn.execute(
+            "SELECT DISTINCT d.inbox FROM outbox_activities a JOIN deliveries d"
+            " ON d.activity_id = a.id WHERE a.object_ap_id = ? AND a.type = ? AND a.actor = ?"
+            " AND d.state IN ('pending', 'delivered') ORDER BY d.inbox",
+            (object_ap_id, type, actor)) as cur:
+            return [r[0] for r in await cur.fetchall()]
+
+    async def purge_delivered(self, finished_before: datetime, limit: int) -> int:
+        """Delete up to `limit` deliveries delivered before the cutoff (their activity stays:
+        its id must keep dereferencing). Failed and gone ones stay for the operator."""
+        async with self.conn.execute(
+            "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries"
+            " WHERE state = 'delivered' AND finished_at < ? ORDER BY finished_at LIMIT ?)"
+            " RETURNING id", (to_text(finished_before), limit)) as cur:
+            return len(await cur.fetchall())
+
     async def count_deliveries(self, state: str) -> int:
         async with self.conn.execute(
             "SELECT count(*) FROM deliveries WHERE state = ?", (state,)) as cur:

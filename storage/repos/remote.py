@@ -104,6 +104,18 @@ class RemoteRepo:
             "UPDATE remote_actors SET is_gone = 1 WHERE inbox = ?", (inbox,))
         return cur.rowcount
 
+    async def purge_unused_actors(self, fetched_before: datetime, limit: int) -> int:
+        """Delete up to `limit` cached actors not fetched since the cutoff (an actor in use is
+        refetched when its cache expires) that neither follow nor are followed by us."""
+        async with self.conn.execute(
+            "DELETE FROM remote_actors WHERE id IN (SELECT a.id FROM remote_actors a"
+            " WHERE a.fetched_at < ?"
+            " AND NOT EXISTS (SELECT 1 FROM followers f WHERE f.follower_ap_id = a.ap_id)"
+            " AND NOT EXISTS (SELECT 1 FROM following g WHERE g.target_ap_id = a.ap_id)"
+            " ORDER BY a.fetched_at LIMIT ?) RETURNING id",
+            (to_text(fetched_before), limit)) as cur:
+            return len(await cur.fetchall())
+
     async def find_host(self, host: str) -> RemoteHost | None:
         async with self.conn.execute(
             "SELECT host, software, software_version, nodeinfo_fetched_at, signature_scheme"
@@ -140,10 +152,12 @@ class RemoteRepo:
                                           limit: int) -> list[tuple[str, str]]:
         """(host, one actor id there) for hosts whose NodeInfo was never read, or is stale."""
         async with self.conn.execute(
-            "SELECT a.host, min(a.ap_id) FROM remote_actors a"
-            " LEFT JOIN remote_hosts h ON h.host = a.host"
-            " WHERE h.nodeinfo_fetched_at IS NULL OR h.nodeinfo_fetched_at < ?"
-            " GROUP BY a.host LIMIT ?",
+            # Distinct hosts first (a scan of the (host, ap_id) index), then one lookup per
+            # host: asked at every worker pass, it must stay cheap with many actors.
+            "SELECT d.host, (SELECT min(a.ap_id) FROM remote_actors a WHERE a.host = d.host)"
+            " FROM (SELECT DISTINCT host FROM remote_actors) d"
+            " LEFT JOIN remote_hosts h ON h.host = d.host"
+            " WHERE h.nodeinfo_fetched_at IS NULL OR h.nodeinfo_fetched_at < ? LIMIT ?",
             (to_text(stale_before), limit),
         ) as cur:
             return [(r[0], r[1]) for r in await cur.fetchall()]

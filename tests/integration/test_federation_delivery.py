@@ -11,7 +11,7 @@ import pytest
 
 from federation import follows, vocab, webfinger
 from node import services
-from node.model import DebateStatus, Operator
+from node.model import ContentKind, DebateStatus, Operator, ProposalDraft, Role
 from storage.repos.follows import FollowRepo
 from storage.repos.inbox import InboxRepo
 from storage.repos.outbox import OutboxRepo
@@ -78,6 +78,24 @@ async def test_member_receives_the_debates_changes_as_they_happen(make_fed_node,
     assert following.state == "accepted"
     [accept] = await _messages(beta, "Accept")
     assert (accept.state, accept.signature_scheme) == ("processed", scheme)
+    # When a proposal is submitted, then hidden by moderation, then shown again
+    question, [created, deleted, recreated] = await _proposal_hidden_and_shown(alpha, beta)
+    # Then beta got its Create(Question), then the Delete (a Tombstone of it), then a new
+    # Create, each signed by the debate in the same scheme and verified
+    for message in (created, deleted, recreated):
+        assert (message.signature_scheme, message.actor) == (scheme, DEBATE)
+        assert message.key_id == DEBATE + "#main-key"
+    assert (created.activity_type, created.state) == ("Create", "processed")
+    assert (deleted.activity_type, deleted.state) == ("Delete", "processed")
+    assert json.loads(deleted.body)["object"] == {
+        "id": question, "type": "Tombstone", "formerType": "Question",
+        "deleted": json.loads(deleted.body)["published"]}
+    stored = await RemoteObjectRepo(beta.db.read().conn).find(question)
+    assert stored.is_deleted  # and a late copy of the first Create cannot bring it back
+    # The new Create reached beta; beta keeps its tombstone (its policy for deleted ids)
+    assert recreated.activity_type == "Create" and recreated.state == "ignored"
+    assert recreated.activity_id != created.activity_id
+    assert [s for _, s in await _deliveries_of(alpha, "Delete")] == ["delivered"]
     # When the debate closes on alpha
     await _close_debate(alpha, beta)
     await settle(alpha, beta)
@@ -95,6 +113,32 @@ async def test_member_receives_the_debates_changes_as_they_happen(make_fed_node,
     _, fetched = await beta.fed.fetcher.get_ap(update.activity_id,
                                                sign_as=beta.fed.node_identity)
     assert fetched["type"] == "Update" and fetched["object"]["status"] == "closed"
+
+
+async def _proposal_hidden_and_shown(alpha, beta):
+    """Submit a proposal on alpha, hide it, show it again; beta's messages after each step."""
+    alice = await add_member(alpha, "alice")
+    moderator = await add_member(alpha, "modo", role=Role.MODERATOR)
+    steps = [
+        lambda tx: services.submit_proposal(tx, alpha.clock, alice, "eau",
+                                            ProposalDraft("Des fontaines", "Dix fontaines.")),
+        lambda tx: services.hide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL,
+                                         proposal_id, "hors sujet"),
+        lambda tx: services.unhide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL,
+                                           proposal_id, "relu"),
+    ]
+    received, proposal_id = [], None
+    for step in steps:
+        for node in (alpha, beta):
+            node.clock.advance(minutes=1)
+        async with alpha.db.transaction() as tx:
+            done = await step(tx)
+        proposal_id = proposal_id or done.id
+        await settle(alpha, beta)
+        before = {m.activity_id for m in received}
+        received += [m for m in await _messages(beta) if m.activity_type in ("Create", "Delete")
+                     and m.activity_id not in before]
+    return f"http://alpha.test/propositions/{proposal_id}", received
 
 
 async def test_three_nodes_get_one_delivery_per_host_through_shared_inboxes(make_fed_node):
@@ -134,8 +178,8 @@ async def test_a_new_debate_is_announced_to_a_following_territory(make_fed_node)
     [announce] = await _messages(beta, "Announce")
     body = json.loads(announce.body)
     assert body["object"] == DEBATE and announce.key_id == "http://alpha.test/actor#main-key"
-    # (the network view of issue 5 will use it; until then it is recorded and ignored)
-    assert announce.state == "ignored"
+    # And beta's network view took the Group from its origin (issue 5, territories)
+    assert announce.state == "processed"
 
 
 # -- objects of a followed peer

@@ -152,7 +152,9 @@ async def test_live_hosts_never_wait_for_black_holed_ones(make_fed_node, sinks, 
         # stalled attempts moved out of the two slots instead of holding them
         assert took < 3.0
         assert sorted(h for h, _ in sink.received) == sorted(live)
-        assert alpha.fed.pool.stalled == 4 and alpha.fed.pool.active == 0
+        # (a dead attempt started last moves out once its own stall timer fires: ≤ 0.2 s)
+        pool_ = alpha.fed.pool
+        await _until(lambda: _true(pool_.stalled == 4 and pool_.active == 0), timeout=1.0)
     finally:
         pool.cancel()
         await asyncio.gather(pool, return_exceptions=True)
@@ -180,3 +182,39 @@ async def test_a_new_pool_takes_back_deliveries_a_dead_process_left_in_flight(
     assert len(sink.received) == 2
     assert [d.attempts for d in await OutboxRepo(alpha.db.read().conn).list_deliveries()] \
         == [2, 2]
+
+
+async def test_a_host_that_stalled_starts_its_next_attempts_in_the_stalled_lane(
+        make_fed_node, sinks, black_hole, monkeypatch):
+    # Given one slot, and a black-holed host whose first attempt has stalled
+    monkeypatch.setattr(delivery, "STALL_AFTER_MAX_SECONDS", 0.2)
+    alpha = await make_fed_node("alpha", delivery_concurrency=1, delivery_per_host=2,
+                                fetch_timeout_seconds=5.0)
+    black_hole(["dead.test"])
+    sink = await sinks(["live.test"])
+    pool = alpha.fed.pool
+    task = asyncio.create_task(pool.run_forever(0.05))
+    try:
+        await _queue(alpha, ["http://dead.test/inbox"])
+        pool.wake()
+        await _until(lambda: _true(pool.stalled == 1), timeout=2)
+        # When a new activity goes to the dead host (another inbox on it) and to a live one,
+        # with a stall timer now far longer than the wait below
+        monkeypatch.setattr(delivery, "STALL_AFTER_MAX_SECONDS", 60.0)
+        await _queue(alpha, ["http://dead.test/users/x/inbox", "http://live.test/inbox"])
+        pool.wake()
+        await _until(lambda: _delivered(alpha, 1), timeout=2)
+        # Then the dead host's second attempt never took the slot: it went straight to the
+        # stalled lane, the live host was served at once
+        assert pool.stalled == 2 and pool.active == 0
+        assert [h for h, _ in sink.received] == ["live.test"]
+        # And an answer from a presumed-dead host clears the presumption
+        pool._suspects.pop("live.test", None)
+        assert pool._is_suspect("dead.test") and not pool._is_suspect("live.test")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _true(value: bool) -> bool:
+    return value

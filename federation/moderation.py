@@ -1,0 +1,51 @@
+"""Moderation on the wire (issue 4): a proposal hidden by moderation is deleted from the
+followers that got its poll — the debate's Group sends `Delete` with a `Tombstone` of the
+Question to the inboxes its `Create` went to (and to the followers) — and unhiding it
+publishes it again (a new `Create`, as when it was submitted). Publishers for
+fanout.PUBLISHERS."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from node.events import ContentHidden, ContentUnhidden
+from node.model import ContentKind
+from storage.repos.outbox import OutboxRepo
+
+from . import proposals, vocab
+
+if TYPE_CHECKING:
+    from .fanout import Context, Publication
+
+
+async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Publication]:
+    """Delete(Tombstone of the Question) by the Group, to where its Create went."""
+    from .fanout import Audience, Publication
+
+    if event.target_kind != ContentKind.PROPOSAL.value:
+        return []  # arguments and amendments: not yet withdrawn on the wire
+    group = await ctx.debate(event.debate_id)
+    if group is None:
+        return []
+    question_id = proposals.proposal_uri(ctx.fed.uris, event.target_id)
+    inboxes = await OutboxRepo(ctx.read.conn).list_delivery_inboxes(
+        actor=group.ap_id, type="Create", object_ap_id=question_id)
+    delete = {"@context": vocab.AS_CONTEXT, "id": ctx.new_id(), "type": "Delete",
+              "actor": group.ap_id,
+              # A Tombstone, as Mastodon sends: receivers need not fetch what is gone.
+              "object": {"id": question_id, "type": "Tombstone", "formerType": "Question",
+                         "deleted": vocab._iso(event.occurred_at)},
+              "to": [vocab.PUBLIC], "cc": [ctx.followers(group)],
+              "published": vocab._iso(event.occurred_at)}
+    # Where the Create went, and the followers it goes to (the deliveries of an old Create
+    # may have been forgotten by retention): a Delete of something never received is ignored.
+    audience = Audience(followers_of=(group, ctx.node()), inboxes=tuple(inboxes))
+    return [Publication(group, delete, audience, question_id)]
+
+
+async def publish_content_unhidden(ctx: Context, event: ContentUnhidden) -> list[Publication]:
+    """The proposal is shown again: its poll is created again, as when it was submitted."""
+    from .fanout import publish_proposal_submitted
+
+    if event.target_kind != ContentKind.PROPOSAL.value:
+        return []
+    return await publish_proposal_submitted(ctx, event)

@@ -1,0 +1,93 @@
+"""The federation fast path (web/middlewares.py): protocol routes skip the page middlewares
+(session, CSRF, request id) but keep the security headers and problem+json errors; a browser
+on an actor's URL still gets the page through the full chain, with its CSRF cookie."""
+from __future__ import annotations
+
+from tests.federation.harness import (  # noqa: F401
+    AS2,
+    make_fed_node,
+    make_peer,
+    open_debate,
+    peer_keys,
+)
+
+DEBATE = "http://alpha.test/debats/eau"
+SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+            "X-Frame-Options", "Permissions-Policy")
+
+
+def _secured(headers) -> bool:
+    return all(name in headers for name in SECURITY)
+
+
+async def test_actor_json_skips_session_and_csrf_but_keeps_security_headers(make_fed_node):
+    # Given a debate, and a client sending a (stale) session cookie
+    alpha = await make_fed_node("alpha")
+    await open_debate(alpha, "eau")
+    cookies = {"Cookie": "thc_session=stale; thc_csrf=x"}
+    # When a federation client fetches the actor
+    async with alpha.client.get(DEBATE, headers={"Accept": AS2, **cookies}) as response:
+        body = await response.json(content_type=None)
+        headers = response.headers
+    # Then it gets the Group from cached bytes, secured, keyed on Accept, and no cookie
+    assert response.status == 200 and body["type"] == "Group"
+    assert headers["Content-Type"].startswith(AS2) and headers["Vary"] == "Accept"
+    assert _secured(headers) and "Set-Cookie" not in headers
+    assert "X-Request-Id" not in headers  # no page middleware ran
+
+
+async def test_browser_on_the_same_url_gets_the_page_through_every_middleware(make_fed_node):
+    alpha = await make_fed_node("alpha")
+    await open_debate(alpha, "eau")
+    async with alpha.client.get(DEBATE, headers={"Accept": "text/html"}) as response:
+        text = await response.text()
+        headers = response.headers
+    assert response.status == 200 and "<html" in text.lower()
+    assert headers["Vary"] == "Accept" and _secured(headers)
+    assert "X-Request-Id" in headers and "thc_csrf=" in headers.get("Set-Cookie", "")
+
+
+async def test_page_forms_keep_their_csrf_check(make_fed_node):
+    # A POST to a page with cookies but no form token is still refused (not a protocol route)
+    alpha = await make_fed_node("alpha")
+    async with alpha.client.post("http://alpha.test/connexion", data={"username": "x"},
+                                 headers={"Cookie": "thc_csrf=" + "a" * 43}) as response:
+        assert response.status == 403
+
+
+async def test_protocol_errors_are_problem_json_with_security_headers(make_fed_node):
+    alpha = await make_fed_node("alpha")
+    async with alpha.client.get("http://alpha.test/debats/nope/followers",
+                                headers={"Accept": AS2}) as response:
+        problem = await response.json(content_type=None)
+        headers = response.headers
+    assert response.status == 404
+    assert headers["Content-Type"].startswith("application/problem+json")
+    assert problem["status"] == 404 and _secured(headers)
+    # WebFinger's own refusals stay short text, secured too
+    async with alpha.client.get("http://alpha.test/.well-known/webfinger") as response:
+        assert response.status == 400 and _secured(response.headers)
+
+
+async def test_webfinger_answers_follow_a_new_debate_at_once(make_fed_node):
+    # A cached "no such resource" does not outlive the commit that creates the actor
+    alpha = await make_fed_node("alpha")
+    url = "http://alpha.test/.well-known/webfinger?resource=acct:eau@alpha.test"
+    async with alpha.client.get(url) as response:
+        assert response.status == 404
+    await open_debate(alpha, "eau")
+    async with alpha.client.get(url) as response:
+        jrd = await response.json(content_type=None)
+    assert response.status == 200 and jrd["subject"] == "acct:eau@alpha.test"
+
+
+async def test_json_constants_are_refused_at_the_inbox(make_fed_node, make_peer):
+    # NaN is not JSON: refused with a reason, nothing stored (it would fail storage's CHECK)
+    alpha = await make_fed_node("alpha")
+    await open_debate(alpha, "eau")
+    mallory = await make_peer("mallory")
+    mallory.add_actor("mallory", peer_keys(1))
+    follow = mallory.activity("mallory", "Follow", DEBATE)
+    body = (str(follow).replace("'", '"')[:-1] + ', "x": NaN}').encode()
+    status, text = await mallory.post(DEBATE + "/inbox", body=body, now=alpha.clock.now())
+    assert (status, "not valid JSON" in text) == (400, True), text
