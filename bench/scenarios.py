@@ -6,7 +6,7 @@ non-zero if one fails. Each scenario must answer 2xx on the demo node (checked b
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,14 @@ class Scenario:
         """The request URL on a server; `{host}` in the path becomes its host:port."""
         return base_url + self.path.replace("{host}", base_url.split("://", 1)[1])
 
+    def resolved(self, values: dict[str, str]) -> "Scenario":
+        """The scenario with `{name}` placeholders of seeded data (bench/deliberation.py)
+        replaced; `{host}` stays for `url`."""
+        path = self.path
+        for name, value in values.items():
+            path = path.replace("{" + name + "}", value)
+        return replace(self, path=path)
+
     def body_bytes(self) -> bytes | None:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
 
@@ -34,10 +42,25 @@ AS2_ACCEPT = {"Accept": "application/activity+json"}
 
 SCENARIOS: list[Scenario] = [
     Scenario("healthz", "GET", "/healthz"),   # JSON, one DB round trip
-    Scenario("home", "GET", "/"),             # template rendering + DB reads
+    Scenario("home", "GET", "/", target_ratio=0.10),  # template rendering + DB reads
     # Federation reads (issue 4): cached bytes, invalidated on change. `{host}` is the node's.
     Scenario("actor GET", "GET", "/debats/mobilites-douces", target_ratio=0.75,
              headers=AS2_ACCEPT),
     Scenario("webfinger", "GET",
              "/.well-known/webfinger?resource=acct:mobilites-douces@{host}", target_ratio=0.85),
 ]
+
+# Deliberation at scale (issue 3): data seeded before `serve` by bench/deliberation.py, which
+# resolves the placeholders (a proposal with 1,000 arguments and 10,000 votes, a debate with
+# 1,000 proposals; each list's last page reached by following its cursors). The API votes
+# row is bench/deliberation.py's own (against a single-commit SQLite reference).
+DELIBERATION_SCENARIOS: list[Scenario] = [
+    Scenario("proposal, 1,000 arguments", "GET", "/propositions/{proposal_1000_arguments}",
+             target_ratio=0.10),
+    Scenario("proposal, last arguments", "GET",
+             "/propositions/{proposal_1000_arguments}{proposal_last_page}", target_ratio=0.10),
+    Scenario("debate, 1,000 proposals", "GET", "/debats/bench-propositions", target_ratio=0.10),
+    Scenario("debate, last proposals", "GET", "/debats/bench-propositions{debate_last_page}",
+             target_ratio=0.10),
+]
+SCENARIOS += DELIBERATION_SCENARIOS

@@ -44,6 +44,17 @@ def read_rss_kib(pid: int) -> dict[str, int]:
     return found
 
 
+def drain(base_url: str, timeout: float = 60) -> None:
+    """Wait until a server has finished what a load generator left in flight when it stopped
+    (up to one request per connection: seconds of work on a slow page), so that it does not
+    weigh on the next target's round. Any answer will do: it comes after the backlog."""
+    try:
+        with urllib.request.urlopen(base_url + "/healthz", timeout=timeout) as resp:
+            resp.read()
+    except urllib.error.HTTPError:
+        pass
+
+
 @dataclass
 class Server:
     name: str
@@ -142,8 +153,10 @@ def _run(cmd: list[str]) -> None:
                            f"{(done.stdout + done.stderr).strip()[-3000:]}")
 
 
-def start_node(workdir: Path) -> Server:
-    """init + demo --no-serve in `workdir`, then `serve` with the access log off."""
+def start_node(workdir: Path, prepare=None) -> Server:
+    """init + demo --no-serve in `workdir`, then `serve` with the access log off.
+
+    `prepare(config_path)`, when given, runs between the demo and `serve` (extra data)."""
     import tomllib
 
     port = free_port()
@@ -156,6 +169,8 @@ def start_node(workdir: Path) -> Server:
     if parsed.get("server", {}).get("access_log") is not False:
         raise RuntimeError(f"could not turn the access log off in {config}")
     _run([*thc, "--config", str(config), "demo", "--no-serve"])
+    if prepare is not None:
+        prepare(config)
     server = _spawn("THC Node", [*thc, "--config", str(config), "serve"], port,
                     workdir / "node.log")
     server.wait_ready("/healthz")

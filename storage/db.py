@@ -1,8 +1,9 @@
 """The Database: one writer connection behind a lock, one reader connection, migrations at open.
 
-One aiosqlite connection is one sqlite3 connection with one transaction state, so all writes
-go through `transaction()`, which serialises them; reads elsewhere use the reader (WAL lets it
-see the last commit without waiting for the writer).
+One connection is one sqlite3 connection with one transaction state, so all writes go through
+`transaction()`, which serialises them; reads elsewhere use the reader (WAL lets it see the last
+commit without waiting for the writer). Reads run inline, on the loop's thread, behind
+aiosqlite's interface (storage/inline.py says why); writes run on aiosqlite's thread.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import AsyncIterator
 
 import aiosqlite
 
+from .cache import ReadCache
+from .inline import InlineConnection
 from .migrate import migrate, schema_version
 from .repos import Repos
 
@@ -25,8 +28,15 @@ class DatabaseError(Exception):
     pass
 
 
-async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+async def _connect(path: Path, busy_timeout_ms: int, *, inline: bool):
+    # Readers run inline, on the loop's thread, without aiosqlite's hops (storage/inline.py):
+    # in WAL mode a reader never waits for a lock. The writer stays on aiosqlite's thread: a
+    # write may wait up to busy_timeout for another process (the CLI, a backup), and that
+    # wait must never hold the event loop.
+    if inline:
+        conn = InlineConnection.connect(path)
+    else:
+        conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = NORMAL")
@@ -40,7 +50,7 @@ class Transaction(Repos):
 
 
 class Database:
-    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000, readers: int = 2):
+    def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000, readers: int = 1):
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self.reader_count = max(1, readers)
@@ -57,15 +67,14 @@ class Database:
         if not self.path.parent.is_dir():
             raise DatabaseError(f"the database's directory {self.path.parent} does not exist")
         try:
-            self._writer = await _connect(self.path, self.busy_timeout_ms)
+            self._writer = await _connect(self.path, self.busy_timeout_ms, inline=False)
             if apply_migrations:
                 self.applied_migrations = await migrate(self._writer)
-            # Each aiosqlite connection is one thread: a few readers let reads overlap
-            # (SQLite releases the GIL while it works) instead of queueing on one thread.
+            # Reads run inline (no overlap to gain): one reader is enough; more are allowed.
             for _ in range(self.reader_count):
-                reader = await _connect(self.path, self.busy_timeout_ms)
+                reader = await _connect(self.path, self.busy_timeout_ms, inline=True)
                 await reader.execute("PRAGMA query_only = ON")
-                self._readers.append(Repos(reader))
+                self._readers.append(Repos(reader, ReadCache(reader)))
         except BaseException:
             await self.close()
             raise
@@ -114,15 +123,24 @@ class Database:
         return rows[0][0] == 1
 
     async def backup(self, target: Path | str) -> None:
-        """Online backup through SQLite's backup API; the node may keep running meanwhile."""
+        """Online backup through SQLite's backup API; the node may keep running meanwhile.
+
+        It runs in a worker thread on connections of its own (a large copy must not stall
+        the loop), from one read snapshot (WAL: writers go on)."""
         target = Path(target)
         if target.exists():
             raise DatabaseError(f"{target} already exists: choose a new file name")
-        dest = await aiosqlite.connect(target)
+
+        def copy() -> None:
+            source, dest = sqlite3.connect(self.path), sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+                source.close()
+
         try:
-            await self.writer.backup(dest)
+            await asyncio.to_thread(copy)
         except BaseException:
-            await dest.close()
             target.unlink(missing_ok=True)
             raise
-        await dest.close()

@@ -12,24 +12,30 @@ LATEST_PROPOSALS = 5
 
 async def home(request: web.Request) -> web.Response:
     repos = request.app[appkeys.DATABASE].read()
-    open_page = await repos.debates.list_page(
-        statuses=(DebateStatus.OPEN,), after=request.query.get("apres"), limit=20
-    )
-    other_page = await repos.debates.list_page(
-        statuses=(DebateStatus.CLOSED, DebateStatus.CONCLUDED), limit=10
-    )
-    # The latest proposals of every debate (the debate pages, web/pages_debate.py, page them).
-    latest = await repos.proposals.list_page(None, limit=LATEST_PROPOSALS)
-    debates = {}
-    for summary in latest.items:
-        debate_id = summary.proposal.debate_id
-        if debate_id not in debates:
-            debates[debate_id] = await repos.debates.get(debate_id)
+    after = request.query.get("apres")
+
+    async def read() -> tuple:
+        open_page = await repos.debates.list_page(
+            statuses=(DebateStatus.OPEN,), after=after, limit=20
+        )
+        other_page = await repos.debates.list_page(
+            statuses=(DebateStatus.CLOSED, DebateStatus.CONCLUDED), limit=10
+        )
+        # The latest proposals of every debate (the debate pages, web/pages_debate.py, page
+        # them), and their debates in one query.
+        latest = await repos.proposals.list_page(None, limit=LATEST_PROPOSALS)
+        debates = await repos.debates.get_many(s.proposal.debate_id for s in latest.items)
+        return (open_page, other_page, latest, tuple(debates.items()),
+                await repos.members.count())
+
+    # Everything here is table data: kept until the next commit (storage/cache.py).
+    open_page, other_page, latest, debates, member_count = await repos.cache.get(
+        ("home", after), read)
     return request.app[appkeys.TEMPLATES].render(
         request, "home.html",
         {"open_debates": open_page.items, "next_cursor": open_page.next_cursor,
-         "past_debates": other_page.items, "member_count": await repos.members.count(),
-         "latest_proposals": latest.items, "proposal_debates": debates},
+         "past_debates": other_page.items, "member_count": member_count,
+         "latest_proposals": latest.items, "proposal_debates": dict(debates)},
     )
 
 

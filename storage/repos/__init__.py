@@ -21,8 +21,11 @@ from .votes import VoteRepo
 
 
 class Repos:
-    def __init__(self, conn: aiosqlite.Connection):
+    """`cache` (storage/cache.py): only on reader connections, for the costly aggregates."""
+
+    def __init__(self, conn: aiosqlite.Connection, cache=None):
         self.conn = conn
+        self.cache = cache
         self.members = MemberRepo(conn)
         self.debates = DebateRepo(conn)
         self.tokens = TokenRepo(conn)
@@ -37,9 +40,9 @@ class Repos:
         self.debate_roles = DebateRoleRepo(conn)
         self.proposals = ProposalRepo(conn)
         self.answers = AnswerRepo(conn)
-        self.arguments = ArgumentRepo(conn)
+        self.arguments = ArgumentRepo(conn, cache)
         self.amendments = AmendmentRepo(conn)
-        self.votes = VoteRepo(conn)
+        self.votes = VoteRepo(conn, cache)
         self.moderation = ModerationRepo(conn)
         # The network view (issue 5)
         self.network = NetworkRepo(conn)

@@ -1,4 +1,8 @@
-"""Arguments on proposals and their "useful" marks (counted, never stored as a number)."""
+"""Arguments on proposals and their "useful" marks.
+
+Each mark is a row; `arguments.useful_count` is their count, kept exact by triggers
+(migration 0009) so that "most useful first" pages are index ranges.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,7 +19,7 @@ from .participants import ref_columns, ref_from_row, ref_joins
 _SELECT = (
     "SELECT a.id, a.proposal_id, a.stance, a.body, a.created_at, a.edited_at, a.withdrawn_at,"
     " a.hidden_at, a.ap_id,"
-    " (SELECT count(*) FROM argument_marks mk WHERE mk.argument_id = a.id) AS useful_count,"
+    " a.useful_count,"
     f" {ref_columns('author')}"
     f" FROM arguments a {ref_joins('a.author_id')}"
 )
@@ -38,8 +42,10 @@ def _argument(row) -> Argument:
 
 
 class ArgumentRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: aiosqlite.Connection, cache=None):
         self.conn = conn
+        # storage/cache.py, on readers: ordering by usefulness counts every argument's marks.
+        self.cache = cache
 
     async def find(self, argument_id: int) -> Argument | None:
         async with self.conn.execute(f"{_SELECT} WHERE a.id = ?", (argument_id,)) as cur:
@@ -121,6 +127,16 @@ class ArgumentRepo:
 
         MOST_USEFUL pages on (useful count descending, id ascending); NEWEST on id descending.
         """
+        if self.cache is None:
+            return await self._list_page(proposal_id, stance, order, after, limit)
+        return await self.cache.get(
+            ("arguments", proposal_id, stance, order, after, limit),
+            lambda: self._list_page(proposal_id, stance, order, after, limit))
+
+    async def _list_page(
+        self, proposal_id: int, stance: Stance | None, order: ArgumentOrder, after: str | None,
+        limit: int,
+    ) -> Page[Argument]:
         where, args = [
             "a.proposal_id = ?", "a.hidden_at IS NULL", "a.withdrawn_at IS NULL"
         ], [proposal_id]
@@ -132,8 +148,10 @@ class ArgumentRepo:
             cursor = _keyset.decode(after, 2)
             keyset, keyset_args = "1", []
             if cursor:
-                keyset = "(useful_count < ? OR (useful_count = ? AND id > ?))"
-                keyset_args = [cursor[0], cursor[0], cursor[1]]
+                # The first term bounds the index range (arguments_by_usefulness).
+                keyset = ("useful_count <= ? AND (useful_count < ? OR (useful_count = ?"
+                          " AND id > ?))")
+                keyset_args = [cursor[0], cursor[0], cursor[0], cursor[1]]
             sql = f"{inner} WHERE {keyset} ORDER BY useful_count DESC, id LIMIT ?"
             key = lambda a: (a.useful_count, a.id)  # noqa: E731
         else:
@@ -141,15 +159,21 @@ class ArgumentRepo:
             keyset, keyset_args = ("id < ?", [cursor[0]]) if cursor else ("1", [])
             sql = f"{inner} WHERE {keyset} ORDER BY id DESC LIMIT ?"
             key = lambda a: (a.id,)  # noqa: E731
-        async with self.conn.execute(sql, (*args, *keyset_args, limit + 1)) as cur:
-            rows = [_argument(r) for r in await cur.fetchall()]
+        rows = [_argument(r) for r in
+                await self.conn.execute_fetchall(sql, (*args, *keyset_args, limit + 1))]
         return _keyset.page(rows, limit, key)
 
     async def count_listed(self, proposal_id: int) -> dict[Stance, int]:
-        async with self.conn.execute(
+        if self.cache is None:
+            return dict(await self._count_listed(proposal_id))
+        return dict(await self.cache.get(("argument counts", proposal_id),
+                                         lambda: self._count_listed(proposal_id)))
+
+    async def _count_listed(self, proposal_id: int) -> tuple[tuple[Stance, int], ...]:
+        rows = await self.conn.execute_fetchall(
             "SELECT stance, count(*) FROM arguments WHERE proposal_id = ? AND hidden_at IS NULL"
             " AND withdrawn_at IS NULL GROUP BY stance",
             (proposal_id,),
-        ) as cur:
-            counts = {Stance(r[0]): r[1] for r in await cur.fetchall()}
-        return {s: counts.get(s, 0) for s in Stance}
+        )
+        counts = {Stance(r[0]): r[1] for r in rows}
+        return tuple((s, counts.get(s, 0)) for s in Stance)

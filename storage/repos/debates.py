@@ -46,6 +46,15 @@ class DebateRepo:
             raise NotFound(f"no debate with id {debate_id}")
         return debate
 
+    async def get_many(self, debate_ids) -> dict[int, Debate]:
+        """Several debates by id in one query (those that exist)."""
+        ids = sorted(set(debate_ids))
+        if not ids:
+            return {}
+        rows = await self.conn.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM debates WHERE id IN ({', '.join('?' for _ in ids)})", ids)
+        return {row["id"]: _debate(row) for row in rows}
+
     async def find_by_slug(self, slug: str) -> Debate | None:
         return await self._one("slug = ?", slug)
 

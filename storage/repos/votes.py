@@ -29,8 +29,9 @@ def _vote(row) -> Vote:
 
 
 class VoteRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: aiosqlite.Connection, cache=None):
         self.conn = conn
+        self.cache = cache  # storage/cache.py, on readers: a tally over 10,000 votes is costly
 
     async def find(self, proposal_id: int, participant_id: int) -> Vote | None:
         async with self.conn.execute(
@@ -88,12 +89,18 @@ class VoteRepo:
             return cur.rowcount > 0
 
     async def tally(self, proposal_id: int) -> Tally:
-        async with self.conn.execute(
+        if self.cache is not None:
+            return await self.cache.get(("tally", proposal_id),
+                                        lambda: self._tally(proposal_id))
+        return await self._tally(proposal_id)
+
+    async def _tally(self, proposal_id: int) -> Tally:
+        rows = await self.conn.execute_fetchall(
             "SELECT voter_class, choice, count(*) FROM votes WHERE proposal_id = ?"
             " GROUP BY choice, voter_class",
             (proposal_id,),
-        ) as cur:
-            return Tally.from_counts((r[0], r[1], r[2]) for r in await cur.fetchall())
+        )
+        return Tally.from_counts((r[0], r[1], r[2]) for r in rows)
 
     async def list_page(
         self, proposal_id: int, *, after: str | None = None, limit: int = 50
