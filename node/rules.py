@@ -293,7 +293,8 @@ def check_debate_role_holder(member: Member, role: DebateRole) -> None:
 
 def check_settings_changeable(debate: Debate) -> None:
     if debate.status is DebateStatus.CONCLUDED:
-        raise Conflict(f"debate {debate.slug!r} is concluded: its settings are final")
+        raise Conflict(f"debate {debate.slug!r} is concluded: its settings are final",
+                       code="debate_concluded")
 
 
 # --- Who may do what -------------------------------------------------------------------------
@@ -378,18 +379,20 @@ def check_debate_open(debate: Debate) -> None:
     if debate.status is DebateStatus.OPEN:
         return
     if debate.status is DebateStatus.DRAFT:
-        raise Conflict(f"debate {debate.slug!r} is not open yet")
-    raise Conflict(f"debate {debate.slug!r} is {debate.status.value}: nothing can change any more")
+        raise Conflict(f"debate {debate.slug!r} is not open yet", code="debate_not_open")
+    raise Conflict(f"debate {debate.slug!r} is {debate.status.value}: nothing can change any more",
+                   code="debate_closed")
 
 
 def check_proposal_editable(proposal: Proposal) -> None:
     if proposal.status not in EDITABLE_PROPOSAL_STATUSES:
-        raise Conflict("this proposal has been answered: it can no longer change")
+        raise Conflict("this proposal has been answered: it can no longer change",
+                       code="proposal_answered")
 
 
 def check_visible(hidden_at: datetime | None, what: str) -> None:
     if hidden_at is not None:
-        raise Conflict(f"this {what} was hidden by a moderator")
+        raise Conflict(f"this {what} was hidden by a moderator", code="hidden")
 
 
 def check_proposal_transition(proposal: Proposal, target: ProposalStatus) -> None:
@@ -403,18 +406,19 @@ def check_proposal_transition(proposal: Proposal, target: ProposalStatus) -> Non
 def check_answerable(debate: Debate, proposal: Proposal) -> None:
     """Answers come during the debate or after it closes (even after its conclusion)."""
     if debate.status is DebateStatus.DRAFT:
-        raise Conflict(f"debate {debate.slug!r} is not open yet")
+        raise Conflict(f"debate {debate.slug!r} is not open yet", code="debate_not_open")
     check_visible(proposal.hidden_at, "proposal")
 
 
 def check_amendment_pending(amendment: Amendment) -> None:
     if amendment.status is not AmendmentStatus.PROPOSED:
-        raise Conflict(f"this amendment is already {amendment.status.value}")
+        raise Conflict(f"this amendment is already {amendment.status.value}",
+                       code="amendment_decided")
 
 
 def check_argument_listed(argument: Argument) -> None:
     if argument.withdrawn_at is not None:
-        raise Conflict("this argument was withdrawn by its author")
+        raise Conflict("this argument was withdrawn by its author", code="argument_withdrawn")
     check_visible(argument.hidden_at, "argument")
 
 
@@ -520,7 +524,7 @@ def check_amendment_draft(draft: AmendmentDraft, version: ProposalVersion) -> Am
     limit = MAX_PROPOSAL_BODY if draft.article_number is None else MAX_ARTICLE_TEXT
     text = check_text(draft.text, field="text", min_len=1, max_len=limit)
     if text == original:
-        raise Invalid("the amendment does not change the text", field="text")
+        raise Invalid("the amendment does not change the text", field="text", code="unchanged")
     rationale = check_text(draft.rationale, field="rationale", min_len=MIN_RATIONALE,
                            max_len=MAX_RATIONALE)
     return AmendmentDraft(text, rationale, draft.article_number)
@@ -537,9 +541,10 @@ def apply_amendment(
     try:
         current = amendment_target_text(version, amendment.article_number)
     except Invalid:
-        raise Conflict(f"article {amendment.article_number} no longer exists") from None
+        raise Conflict(f"article {amendment.article_number} no longer exists",
+                       code="article_gone") from None
     if current != amendment.original_text:
-        raise Conflict("the text changed since this amendment was written")
+        raise Conflict("the text changed since this amendment was written", code="text_changed")
     if amendment.article_number is None:
         return amendment.text, version.articles
     articles = tuple(

@@ -81,28 +81,34 @@ def done_messages(_) -> dict[str, str]:
         "statut": _("The proposal is now in discussion."),
         "masque": _("The content is hidden."),
         "affiche": _("The content is shown again."),
+        "argument-modifie": _("Your argument is updated."),
+        "argument-retire": _("Your argument is withdrawn."),
+        "amendement-retire": _("Your amendment is withdrawn."),
     }
 
 
-def _conflict_message(_, text: str) -> str:
-    # node.errors carry English sentences for programs; people get one of these instead.
-    known = (
-        ("not open yet", _("This debate is not open yet.")),
-        ("nothing can change", _("This debate is closed: nothing can change any more.")),
-        ("hidden by a moderator", _("This content was hidden by a moderator.")),
-        ("has been answered", _("This proposal has been answered: it can no longer change.")),
-        ("amendment is already", _("This amendment has already been decided.")),
-        ("text changed since", _("The text changed since this amendment was written: "
-                                 "it cannot be integrated any more.")),
-        ("no longer exists", _("The article this amendment changes no longer exists.")),
-        ("already hidden", _("This content is already hidden.")),
-        ("is not hidden", _("This content is not hidden.")),
-        ("withdrawn", _("This argument was withdrawn by its author.")),
-    )
-    for needle, message in known:
-        if needle in text:
-            return message
-    return _("This conflicts with the current state: reload the page and try again.")
+def conflict_messages(_) -> dict[str, str]:
+    """Translated sentences for the `code` of the Conflicts the deliberation use cases raise
+    (node.errors carry English sentences for programs; people get one of these instead)."""
+    return {
+        "debate_not_open": _("This debate is not open yet."),
+        "debate_closed": _("This debate is closed: nothing can change any more."),
+        "hidden": _("This content was hidden by a moderator."),
+        "proposal_answered": _("This proposal has been answered: it can no longer change."),
+        "amendment_decided": _("This amendment has already been decided."),
+        "text_changed": _("The text changed since this amendment was written: "
+                          "it cannot be integrated any more."),
+        "article_gone": _("The article this amendment changes no longer exists."),
+        "already_hidden": _("This content is already hidden."),
+        "not_hidden": _("This content is not hidden."),
+        "argument_withdrawn": _("This argument was withdrawn by its author."),
+        "already_author": _("This member is already an author of this proposal."),
+    }
+
+
+def _conflict_message(_, exc: Conflict) -> str:
+    return conflict_messages(_).get(exc.code or "", _(
+        "This conflicts with the current state: reload the page and try again."))
 
 
 def invalid_messages(_) -> dict[str, str]:
@@ -140,11 +146,11 @@ def form_error(
         message = known.get(field, _("Some information is not valid."))
         return {fields.get(field, form_key): message}, 422
     if isinstance(exc, Forbidden):
-        if "own argument" in str(exc):
+        if exc.code == "own_argument":
             return {form_key: _("You cannot mark your own argument as useful.")}, 403
         return {form_key: forbidden or _("You are not allowed to do this.")}, 403
     if isinstance(exc, Conflict):
-        return {form_key: _conflict_message(_, str(exc))}, 409
+        return {form_key: _conflict_message(_, exc)}, 409
     raise exc  # NotFound and anything new: the error middleware's translated page
 
 

@@ -97,7 +97,8 @@ async def load_demo(database, clock: Clock) -> bool:
         await services.create_debate(tx, demo, marc, NewDebate(
             "budget-participatif-2027", "Budget participatif 2027", BUDGET,
             demo.now(), real_now + timedelta(days=90),
-            DebateSettings(support_threshold=10, answer_delay_days=45)))
+            # Budget votes are public: who voted what is listed on each proposal.
+            DebateSettings(support_threshold=10, answer_delay_days=45, has_public_votes=True)))
         for slug, who in (("mobilites-douces", claire), ("budget-participatif-2027", marc)):
             await services.change_debate_status(tx, demo, who, slug, DebateStatus.OPEN)
             await services.assign_debate_role(tx, demo, OPERATOR, slug, who.username,

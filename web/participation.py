@@ -144,7 +144,7 @@ async def propose_amendment(request: web.Request) -> web.StreamResponse:
                 tx, request.app[appkeys.CLOCK], member, proposal_id,
                 AmendmentDraft(text, rationale, number))
     except DomainError as exc:
-        unchanged = isinstance(exc, Invalid) and "does not change" in str(exc)
+        unchanged = isinstance(exc, Invalid) and exc.code == "unchanged"
         limit = "20,000" if number is None else "10,000"
         errors, status = form_error(
             request, exc, form_key="_form",

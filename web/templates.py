@@ -1,6 +1,10 @@
 """Jinja2 environment: autoescaped HTML templates, rendered with the request's language."""
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
 import jinja2
 from aiohttp import web
 
@@ -11,12 +15,24 @@ from .identity import VIEWER
 from .render import render_markdown
 
 
-def _format_date(value, lang: str) -> str:
+def zone_abbreviation(value: datetime, zone: ZoneInfo) -> str:
+    """CET / CEST for Paris; zones without a letter abbreviation get "UTC-03"."""
+    name = value.astimezone(zone).strftime("%Z")
+    return f"UTC{name}" if name[:1] in "+-" else name
+
+
+# Babel parses its pattern and walks the locale each call; the same stored times come back on
+# every view of a page, and the text depends on nothing else.
+@lru_cache(maxsize=8192)
+def _format_date(value, lang: str, zone: ZoneInfo, *, with_zone: bool = False) -> str:
+    """A stored (UTC) time as people read it: in the territory's time zone. `with_zone` adds
+    the abbreviation where a reader elsewhere could misread the hour (deadlines, schedules)."""
     if value is None:
         return ""
     from babel.dates import format_datetime
 
-    return format_datetime(value, "d MMMM y, HH:mm", locale=lang, tzinfo=None)
+    text = format_datetime(value, "d MMMM y, HH:mm", locale=lang, tzinfo=zone)
+    return f"{text} {zone_abbreviation(value, zone)}" if with_zone else text
 
 
 def _language_url(request: web.Request, code: str) -> str:
@@ -54,7 +70,8 @@ class Templates:
             node=config.node,
             path=request.path,
             lang_url=lambda code: _language_url(request, code),
-            date=lambda v: _format_date(v, lang),
+            date=lambda v, zone=False: _format_date(v, lang, config.node.zone, with_zone=zone),
+            time_zone=config.node.timezone,
             csrf_token=request.get(CSRF_TOKEN, ""),
             viewer=request.get(VIEWER),
         )

@@ -85,7 +85,7 @@ async def mark_argument_useful(
     argument, proposal, debate = await _argument_in_debate(tx, argument_id)
     rules.require(rules.may_take_part(actor), "only members mark arguments useful")
     if not rules.may_mark_useful(actor, argument):
-        raise Forbidden("you cannot mark your own argument useful")
+        raise Forbidden("you cannot mark your own argument useful", code="own_argument")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     rules.check_argument_listed(argument)

@@ -35,9 +35,9 @@ async def _moderate(
     rules.require(rules.may_moderate(actor, roles), "only moderators hide or unhide content")
     reason = rules.check_reason(reason)
     if verb is ModerationVerb.HIDE and hidden_at is not None:
-        raise Conflict(f"this {kind.value} is already hidden")
+        raise Conflict(f"this {kind.value} is already hidden", code="already_hidden")
     if verb is ModerationVerb.UNHIDE and hidden_at is None:
-        raise Conflict(f"this {kind.value} is not hidden")
+        raise Conflict(f"this {kind.value} is not hidden", code="not_hidden")
     now = clock.now()
     await set_hidden(target_id, now if verb is ModerationVerb.HIDE else None)
     action = await tx.moderation.add(

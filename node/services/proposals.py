@@ -141,7 +141,8 @@ async def add_coauthor(
     member = await get_member(tx, username)
     authors = await tx.proposals.list_authors(proposal.id)
     if any(a.member_id == member.id for a in authors):
-        raise Conflict(f"{username!r} is already an author of this proposal")
+        raise Conflict(f"{username!r} is already an author of this proposal",
+                       code="already_author")
     if len(authors) - 1 >= rules.MAX_COAUTHORS:
         raise Invalid(f"a proposal has at most {rules.MAX_COAUTHORS} co-authors", field="username")
     now = clock.now()

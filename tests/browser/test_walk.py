@@ -147,3 +147,113 @@ def _reset_link(node_server, username: str) -> str:
                           timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+# --- One's own contributions afterwards (issue 3) --------------------------------------------
+
+AUTHOR = ("dominique_suite", "Dominique Suite", "une phrase de passe pour la suite")
+COAUTHOR = "karim_benali"  # a demo member
+
+
+def _axe_clean(page, name: str) -> None:
+    from .axe import BLOCKING, describe, run_axe
+
+    report = run_axe(page, name)
+    blocking = [v for v in report["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, describe(blocking)
+
+
+def test_an_author_edits_and_withdraws_an_argument_and_manages_co_authors(new_page,
+                                                                          node_server):
+    # bypass_csp: the test injects axe-core on each new page; the pages ship no JavaScript.
+    page = new_page(bypass_csp=True)
+    username, display_name, password = AUTHOR
+    page.goto("/inscription")
+    page.get_by_label("Nom d'utilisateur").fill(username)
+    page.get_by_label("Nom affiché").fill(display_name)
+    page.get_by_label("Mot de passe").fill(password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(node_server.url + "/")
+
+    # A proposal of their own, and an argument on it.
+    page.get_by_role("link", name=DEBATE).first.click()
+    page.get_by_role("link", name="Déposer une proposition").click()
+    page.locator("#champ-title").fill("Une zone de rencontre rue du Marché")
+    page.get_by_label("Texte de la proposition").fill("Limiter la rue du Marché à 20 km/h.")
+    page.get_by_role("button", name="Déposer la proposition").click()
+    expect(page).to_have_url(re.compile(r"/propositions/\d+\?fait=proposition$"))
+    form = page.locator("#nouvel-argument")
+    form.get_by_label("Pour", exact=True).check()
+    form.get_by_label("Votre argument").fill("Les piétons traversent partout.")
+    form.get_by_role("button", name="Publier l’argument").click()
+    expect(page.get_by_role("status")).to_have_text("Votre argument est publié.")
+
+    # 1. They edit the argument from the proposal page.
+    page.get_by_role("link", name="Modifier — votre argument").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Modifier votre argument")
+    expect(page.get_by_label("Votre argument")).to_have_value("Les piétons traversent partout.")
+    _axe_clean(page, "argument-edit")
+    shot(page, "10_argument_edit")
+    page.get_by_label("Votre argument").fill("")
+    page.get_by_role("button", name="Enregistrer l’argument").click()
+    error = page.locator("#erreur-argument_body")  # the error is tied to its field
+    expect(error).to_be_visible()
+    expect(page.get_by_label("Votre argument")).to_have_attribute(
+        "aria-describedby", "aide-argument_body erreur-argument_body")
+    page.get_by_label("Votre argument").fill("Les piétons traversent partout, surtout le samedi.")
+    page.get_by_role("button", name="Enregistrer l’argument").click()
+    expect(page.get_by_role("status")).to_have_text("Votre argument est mis à jour.")
+    for_column = page.get_by_role("region", name=re.compile("^Arguments pour"))
+    expect(for_column).to_contain_text("surtout le samedi")
+    expect(for_column).to_contain_text("modifié")
+
+    # 2. They withdraw it, after a confirmation page.
+    page.get_by_role("link", name="Retirer — votre argument").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Retirer votre argument")
+    _axe_clean(page, "argument-withdraw")
+    shot(page, "11_argument_withdraw")
+    page.get_by_role("button", name="Retirer l’argument").click()
+    expect(page.get_by_role("status")).to_have_text("Votre argument est retiré.")
+    expect(page.get_by_role("region", name=re.compile("^Arguments pour"))).not_to_contain_text(
+        "surtout le samedi")
+
+    # 3. They add a co-author by handle, then remove them.
+    page.get_by_role("link", name="Gérer les coauteurs").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Auteurs de la proposition")
+    _axe_clean(page, "coauthors")
+    page.get_by_label("Son identifiant").fill("@personne_inconnue")
+    page.get_by_role("button", name="Ajouter comme coauteur").click()
+    expect(page.locator("#erreur-username")).to_have_text(
+        "Aucun membre de ce territoire n’a cet identifiant.")
+    _axe_clean(page, "coauthors-error")
+    page.get_by_label("Son identifiant").fill(COAUTHOR)
+    page.get_by_role("button", name="Ajouter comme coauteur").click()
+    expect(page.get_by_role("status")).to_contain_text("Le coauteur est ajouté")
+    coauthors = page.get_by_role("region", name=re.compile("^Coauteurs"))
+    expect(coauthors.get_by_role("listitem")).to_have_count(1)
+    shot(page, "12_coauthors")
+    coauthors.get_by_role("button", name=re.compile("^Retirer")).click()
+    expect(page.get_by_role("status")).to_have_text("Le coauteur est retiré.")
+    expect(page.get_by_role("region", name=re.compile("^Coauteurs"))).to_contain_text(
+        "Pas encore de coauteur.")
+
+    # 4. They propose an amendment to their own text, then withdraw it.
+    page.get_by_role("link", name="Retour à la proposition").click()
+    proposal_url = page.url.split("?")[0].split("#")[0]
+    page.get_by_role("link", name="Proposer un amendement au texte").click()
+    page.get_by_label("Nouveau texte").fill("Limiter la rue du Marché à 20 km/h le samedi.")
+    page.get_by_label("Pourquoi ce changement ?").fill("Le marché a lieu le samedi.")
+    page.get_by_role("button", name="Publier l’amendement").click()
+    expect(page.get_by_role("status")).to_have_text("Votre amendement est publié.")
+    page.get_by_role("link", name=re.compile("^Retirer — votre amendement")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Retirer votre amendement")
+    _axe_clean(page, "amendment-withdraw")
+    page.get_by_role("button", name="Retirer l’amendement").click()
+    expect(page.get_by_role("status")).to_have_text("Votre amendement est retiré.")
+    expect(page.locator(".amendment .status").first).to_have_text("Retiré")
+
+    # 5. Votes are private in this debate: the list of votes says so and shows totals only.
+    page.goto(proposal_url + "/votes")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Qui a voté quoi")
+    expect(page.locator("main")).to_contain_text("seuls les totaux sont affichés")
+    _axe_clean(page, "proposal-votes-private")

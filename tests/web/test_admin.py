@@ -434,6 +434,21 @@ async def test_admin_creates_a_draft_debate_with_paris_times(admin, node):
     assert (await get(admin, node, "/debats/ecoles"))[0] == 404
 
 
+async def test_debate_times_are_typed_in_the_territory_time_zone(make_node):
+    # Given a territory in Guadeloupe (UTC-4, no summer time)
+    node = await make_node("pointe", node_config='timezone = "America/Guadeloupe"')
+    async with await sign_in(node, "mairie", Role.ADMIN) as browser:
+        form = await get(browser, node, "/admin/nouveau-debat")
+        assert "(America/Guadeloupe)" in form[1]
+        status, _, location = await post(browser, node, "/admin/nouveau-debat", NEW_DEBATE)
+        # Then 09:00 typed there is 13:00 UTC, and the admin page shows it back with its zone
+        assert status == 303
+        debate = await node.db.read().debates.find_by_slug("ecoles")
+        assert debate.opens_at == datetime(2027, 1, 15, 13, 0, tzinfo=timezone.utc)
+        _, html, _ = await get(browser, node, location)
+    assert "15 janvier 2027, 09:00 AST" in html
+
+
 async def test_a_debate_needs_no_dates(admin, node):
     status, _, _ = await post(admin, node, "/admin/nouveau-debat",
                               {"slug": "libre", "title": "Sans dates", "description": ""})

@@ -28,6 +28,12 @@ def test_config_minimal_file_gets_documented_defaults(tmp_path):
     assert config.node.default_language == "fr"
     assert config.federation.allow_private_addresses is False
     assert config.storage.database_path == tmp_path / "thc-node.sqlite3"
+    assert config.node.timezone == "Europe/Paris" and config.node.zone.key == "Europe/Paris"
+
+
+def test_config_takes_the_territory_time_zone(tmp_path):
+    path = _write(tmp_path, '[node]\nbase_url = "https://a.example"\ntimezone = "America/Cayenne"\n')
+    assert load_config(path).node.zone.key == "America/Cayenne"
 
 
 def test_config_example_documents_every_key_with_its_default():
@@ -74,6 +80,14 @@ def test_config_example_documents_every_key_with_its_default():
         ('[node]\nbase_url = "http://a.example"\nbase_ulr = "x"\n', "[node] base_ulr: unknown key"),
         ('[node]\nbase_url = "http://a.example"\n[serveur]\nport = 1\n', "[serveur]: unknown section"),
         ('[node\nbase_url = "http://a.example"\n', "not valid TOML"),
+        ('[node]\nbase_url = "http://a.example"\ntimezone = "Mars/Olympus_Mons"\n',
+         "[node] timezone: expected an IANA time zone"),
+        ('[node]\nbase_url = "http://a.example"\ntimezone = "../../etc/passwd"\n',
+         "[node] timezone: expected an IANA time zone"),
+        ('[node]\nbase_url = "http://a.example"\ntimezone = ""\n',
+         "[node] timezone: expected an IANA time zone"),
+        ('[node]\nbase_url = "http://a.example"\ntimezone = 1\n',
+         "[node] timezone: expected a string"),
     ],
 )
 def test_config_error_names_the_key_and_the_problem(tmp_path, text, message):

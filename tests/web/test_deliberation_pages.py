@@ -41,7 +41,8 @@ async def test_debate_page_shows_rules_people_in_charge_and_proposals_in_french(
     assert f'href="/propositions/{proposal.id}">Des arceaux devant l&#39;école</a>' in html
     assert "D’accord 0 · Mitigé 1 · Pas d’accord 0" in html
     assert "2 arguments" in html and "1 amendement" in html and "Soutiens : 0 sur 2" in html
-    assert re.search(r'<time datetime="2026-11-27T12:00:00\+00:00">27 novembre 2026, 12:00</time>',
+    # Times read in the territory's zone (Europe/Paris by default); machines get UTC
+    assert re.search(r'<time datetime="2026-11-27T12:00:00\+00:00">27 novembre 2026, 13:00</time>',
                      html)
     # Anonymous visitors are invited to sign in before submitting
     assert "/connexion?suivant=/debats/velo/propositions/nouvelle" in html
@@ -158,7 +159,7 @@ async def test_proposal_page_counts_down_to_the_answer_then_shows_it_overdue(nod
         debate = await visitor.get("/debats/velo")
     assert "En attente de la réponse des élus" in waiting.html
     assert re.search(r"Réponse attendue avant le <time datetime=\"2026-12-27T12:00:00\+00:00\">"
-                     r"27 décembre 2026, 12:00</time>, il reste 20 jours\.", waiting.html)
+                     r"27 décembre 2026, 13:00 CET</time>, il reste 20 jours\.", waiting.html)
     # Then, once the deadline passes: as prominent as an answer (the same box, a heading)
     assert re.search(r'<section aria-labelledby="reponse" class="answer-box overdue"[^>]*>\s*'
                      r'<h2 id="reponse">Pas encore de réponse — délai dépassé depuis le <time',
