@@ -7,6 +7,12 @@ Environment (all optional):
   BENCH_WARMUP       seconds of unmeasured load on each target first (default 1; 0 = none)
   BENCH_GENERATOR    auto (default: wrk, installed if possible, else Python), wrk or python
   BENCH_FEDERATION   1 (default) to run the federation benchmarks too (bench/federation.py), 0 not
+  BENCH_DELIBERATION 1 (default) to seed big deliberation data and measure its pages and API
+                     votes (bench/deliberation.py), 0 not; BENCH_ONLY=deliberation: only those
+  BENCH_VOTES_ROUNDS votes rounds (default 3)
+  BENCH_ONLY=federation: only issue 4's rows (actor GET, webfinger, inbox, fan-out);
+  BENCH_FED_PARTS    inbox,votes,fanout (default): which federation benchmarks run (votes
+                     needs inbox)
   BENCH_INBOX_ROUNDS, BENCH_FANOUT_FOLLOWERS, BENCH_FANOUT_HOSTS, BENCH_FANOUT_ROUNDS,
   BENCH_FANOUT_DEAD_ROUNDS, BENCH_RAW_SECONDS: see bench/README.md
 
@@ -27,11 +33,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .deliberation import (Seeded, format_deliberation, last_page_results, run_votes, seed,
+                           votes_rounds)
 from .federation import FedResult, FedSettings, run_fanout, run_inbox, start_sinks
 from .loadgen import REPO, LoadResult, choose_generator
-from .scenarios import CEILING, SCENARIOS, Scenario
-from .servers import Server, start_ceiling, start_node
+from .scenarios import CEILING, DELIBERATION_SCENARIOS, SCENARIOS, Scenario
+from .servers import Server, drain, start_ceiling, start_node
 
+FEDERATION_SCENARIOS = ("actor GET", "webfinger")  # BENCH_ONLY=federation keeps these
 IDLE_SECONDS = 2.0  # after start, before any load: what an idle node holds
 IDLE_MEMORY_TARGET = 2.0  # at most twice a bare aiohttp process (issue 4)
 
@@ -101,8 +110,10 @@ def preflight(target: Target) -> None:
 
 def load_once(generator, target: Target, seconds: float, connections: int) -> LoadResult:
     s = target.scenario
-    return generator.run(s.url(target.base_url), connections=connections, seconds=seconds,
-                         method=s.method, body=s.body_bytes(), headers=s.headers)
+    result = generator.run(s.url(target.base_url), connections=connections, seconds=seconds,
+                           method=s.method, body=s.body_bytes(), headers=s.headers)
+    drain(target.base_url)
+    return result
 
 
 def run_rounds(generator, ceiling: Target, targets: list[Target], settings: Settings,
@@ -249,6 +260,17 @@ def main(scenarios: list[Scenario] | None = None) -> int:
         settings = Settings.from_env()
         fed_settings = FedSettings.from_env()
         with_federation = os.environ.get("BENCH_FEDERATION", "1").strip() != "0"
+        with_deliberation = os.environ.get("BENCH_DELIBERATION", "1").strip() != "0"
+        only = os.environ.get("BENCH_ONLY", "").strip()
+        if only == "deliberation":  # issue 3's rows alone: pages at scale and API votes
+            scenarios, with_federation, with_deliberation = DELIBERATION_SCENARIOS, False, True
+        elif only == "federation":  # issue 4's rows alone: actor GET, WebFinger, inbox, fan-out
+            scenarios = [s for s in scenarios if s.name in FEDERATION_SCENARIOS]
+            with_federation, with_deliberation = True, False
+        elif only:
+            raise ValueError(f"BENCH_ONLY: expected deliberation or federation, got {only!r}")
+        if not with_deliberation:
+            scenarios = [s for s in scenarios if s not in DELIBERATION_SCENARIOS]
         generator = choose_generator(settings.generator, log)
     except (ValueError, RuntimeError) as exc:
         log(f"bench: {exc}")
@@ -262,26 +284,47 @@ def main(scenarios: list[Scenario] | None = None) -> int:
         f"{settings.connections} connections: about {estimate:.0f} s of load")
 
     if with_federation:
-        log("then the federation benchmarks: signed inbox POSTs, fan-out (about 2 minutes)")
+        log("then the federation benchmarks: signed inbox POSTs, remote votes, fan-out "
+            "(about 4 minutes)")
 
     started = time.monotonic()
     servers: list[Server] = []
     federation: list[FedResult] = []
+    deliberation: list[FedResult] = []
+    seeded: list[Seeded] = []
+    votes_info: dict = {}
+
+    def prepare(config: Path) -> None:
+        log("seeding 10,000 members, 1,000 arguments, 10,000 votes, 1,000 proposals...")
+        seeded.append(seed(config, settings.connections))
+        log(f"seeded in {seeded[0].seconds:.1f} s")
+
     with tempfile.TemporaryDirectory(prefix="thc-bench-") as tmp:
         try:
             log("starting the bare aiohttp server and a demo THC Node...")
             ceiling_server = start_ceiling(Path(tmp))
             servers.append(ceiling_server)
-            node = start_node(Path(tmp))
+            node = start_node(Path(tmp), prepare if with_deliberation else None)
             servers.append(node)
             time.sleep(IDLE_SECONDS)
             federation.append(idle_memory(node.rss_kib(), ceiling_server.rss_kib()))
             ceiling = Target(CEILING, ceiling_server.base_url)
+            if seeded:
+                scenarios = [s.resolved(seeded[0].values) for s in scenarios]
             targets = [Target(s, node.base_url) for s in scenarios]
             for target in [ceiling, *targets]:
                 preflight(target)
             ceiling_results, results = run_rounds(generator, ceiling, targets, settings)
             rss = {"node": node.rss_kib(), "ceiling": ceiling_server.rss_kib()}
+            if seeded:
+                deliberation += last_page_results(scenarios, results)
+            if seeded and generator.name != "wrk":
+                log("the API votes benchmark needs wrk (a thread per connection): skipped")
+            elif seeded:
+                votes, votes_info = run_votes(
+                    generator, Path(tmp), node, seeded[0], seconds=settings.seconds,
+                    rounds=votes_rounds(), warmup=settings.warmup, log=log)
+                deliberation.append(votes)
             for server in (node, ceiling_server):
                 if server.process.poll() is not None:
                     raise RuntimeError(f"{server.name} died during the run:\n{server.log_tail()}")
@@ -299,7 +342,7 @@ def main(scenarios: list[Scenario] | None = None) -> int:
 
     summaries = [summarize(CEILING, ceiling_results, ceiling_results)]
     summaries += [summarize(s, r, ceiling_results) for s, r in zip(scenarios, results)]
-    summaries += [summarize_federation(f) for f in federation]
+    summaries += [summarize_federation(f) for f in deliberation + federation]
     node_rss, bare_rss = rss["node"].get("VmRSS"), rss["ceiling"].get("VmRSS")
     report = {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -313,6 +356,7 @@ def main(scenarios: list[Scenario] | None = None) -> int:
         "federation_settings": asdict(fed_settings) if with_federation else None,
         "rss_kib": rss,
         "rss_ratio": node_rss / bare_rss if node_rss and bare_rss else None,
+        "deliberation": votes_info or None,
     }
     path = write_json(report)
 
@@ -327,12 +371,15 @@ def main(scenarios: list[Scenario] | None = None) -> int:
     print(format_table(summaries, generator.name))
     print()
     print(format_memory(rss))
+    if votes_info:
+        print(format_deliberation(votes_info))
     print(f"ratio = our median req/s / the bare aiohttp median (bench/ceiling.py); "
           f"results in {path.relative_to(REPO)}")
     if federation:
         print("below the scenarios, each row has its own ceiling: signed inbox POST: req/s of "
               "bench/inbox_reference.py; fan-out: deliveries/s, ratio = our time / the time the "
-              "raw signed-POST rate (bench/rawpost.py) allows; idle memory: MiB, ratio = ours / "
+              "raw signed-POST rate (bench/rawpost.py) allows; remote votes: votes/s, ratio = "
+              "our time / 10,000 at the inbox reference's rate; idle memory: MiB, ratio = ours / "
               "bare aiohttp")
     missed = [s.name for s in summaries if s.passed is False]
     if missed:
@@ -352,8 +399,18 @@ def run_federation(generator, workdir: Path, settings: Settings, fed: FedSetting
     log(f"starting {fed.fanout_hosts} sink hosts...")
     sinks = start_sinks(workdir, fed.fanout_hosts, key_file)
     servers.append(sinks.server)
-    results = [run_inbox(generator, workdir, sinks, peer.rsa_private_pem,
-                         seconds=settings.seconds, rounds=fed.inbox_rounds,
-                         warmup=settings.warmup, connections=settings.connections, log=log)]
-    results += run_fanout(workdir, sinks, fed, log)
+    # BENCH_FED_PARTS=inbox or =fanout runs one of them (while iterating on it).
+    parts = os.environ.get("BENCH_FED_PARTS", "inbox,votes,fanout").split(",")
+    results = []
+    if "inbox" in parts:
+        results = [run_inbox(generator, workdir, sinks, peer.rsa_private_pem,
+                             seconds=settings.seconds, rounds=fed.inbox_rounds,
+                             warmup=settings.warmup, connections=settings.connections, log=log)]
+    if "inbox" in parts and "votes" in parts:
+        # Issue 5: remote votes, against the inbox reference rate just measured.
+        from .remote_votes import run_remote_votes
+
+        results += run_remote_votes(workdir, sinks, results[0].ceiling, log)
+    if "fanout" in parts:
+        results += run_fanout(workdir, sinks, fed, log)
     return results

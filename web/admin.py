@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from federation import territories
 from node import rules, services
 from node.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from node.model import (
@@ -27,8 +28,8 @@ from . import appkeys
 from .i18n import choose_language
 from .identity import require_member
 
-# Debate dates are typed as Paris wall-clock time (the form says so) and stored in UTC.
-PARIS = ZoneInfo("Europe/Paris")
+# Debate dates are typed as wall-clock time of the territory ([node] timezone, which the form
+# names) and stored in UTC.
 PAGE_SIZE = 50
 PREFIX_RE = re.compile(r"[a-z0-9_]{1,30}")
 LOCAL_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
@@ -60,14 +61,10 @@ def _gettext(request: web.Request):
     return request.app[appkeys.TRANSLATIONS].get(lang).gettext
 
 
-def to_paris(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(PARIS)
-
-
 def _render(request: web.Request, name: str, context: dict, status: int = 200) -> web.Response:
     return request.app[appkeys.TEMPLATES].render(
         request, name,
-        {"to_paris": to_paris, "done": request.query.get("fait", ""), **context},
+        {"done": request.query.get("fait", ""), **context},
         status=status,
     )
 
@@ -88,9 +85,10 @@ def _invalid_messages(_) -> dict[str, str]:
                   "and not a reserved word."),
         "title": _("Title: 3 to 200 characters."),
         "description": _("Description: at most 20,000 characters."),
-        "opens_at": _("Opening: a date and time that exists in Paris, or nothing."),
-        "closes_at": _("Closing: a date and time that exists in Paris, after the opening, "
-                       "or nothing."),
+        "opens_at": _("Opening: a date and time that exists in the territory's time zone, "
+                      "or nothing."),
+        "closes_at": _("Closing: a date and time that exists in the territory's time zone, "
+                       "after the opening, or nothing."),
         "support_threshold": _("Support threshold: a whole number from 1 to 1,000,000, or "
                                "nothing for no threshold."),
         "answer_delay_days": _("Answer delay: a whole number of days, from 1 to 365."),
@@ -126,10 +124,10 @@ def _number(value: str, low: int, high: int) -> int | None:
     return int(value)
 
 
-def parse_paris_time(value: str) -> datetime | None:
-    """A datetime-local value read as Paris time, in UTC; None when empty.
+def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
+    """A datetime-local value read in the territory's zone, in UTC; None when empty.
 
-    Raises ValueError for a malformed value or a time that does not exist in Paris (the hour
+    Raises ValueError for a malformed value or a time that does not exist there (the hour
     skipped when clocks go forward: the round trip through UTC moves it).
     """
     value = value.strip()
@@ -138,15 +136,15 @@ def parse_paris_time(value: str) -> datetime | None:
     if not LOCAL_TIME_RE.fullmatch(value):
         raise ValueError(value)
     naive = datetime.fromisoformat(value)
-    local = naive.replace(tzinfo=PARIS)
-    if local.astimezone(timezone.utc).astimezone(PARIS).replace(tzinfo=None) != naive:
+    local = naive.replace(tzinfo=zone)
+    if local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != naive:
         raise ValueError(value)
     return local.astimezone(timezone.utc)
 
 
-def paris_input(value: datetime | None) -> str:
-    """A stored time as a datetime-local value in Paris time."""
-    return "" if value is None else value.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+def local_input(value: datetime | None, zone: ZoneInfo) -> str:
+    """A stored time as a datetime-local value in the territory's zone."""
+    return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
 # --- Last-resort reads -----------------------------------------------------------------------
@@ -387,9 +385,9 @@ async def create_debate(request: web.Request) -> web.StreamResponse:
         dates = {}
         for name in ("opens_at", "closes_at"):
             try:
-                dates[name] = parse_paris_time(form[name])
+                dates[name] = parse_local_time(form[name], request.app[appkeys.CONFIG].node.zone)
             except ValueError:
-                raise Invalid("not a Paris time", field=name) from None
+                raise Invalid("not a local time", field=name) from None
         new = NewDebate(form["slug"].strip(), form["title"], form["description"], **dates)
         async with request.app[appkeys.DATABASE].transaction() as tx:
             debate = await services.create_debate(tx, request.app[appkeys.CLOCK], admin, new)
@@ -524,3 +522,50 @@ async def assign_role(request: web.Request) -> web.StreamResponse:
 
 async def remove_role(request: web.Request) -> web.StreamResponse:
     return await _debate_role_change(request, assign=False)
+
+
+# --- Territories this node follows (issue 5) -------------------------------------------------
+
+
+async def _render_territories(request: web.Request, form: dict, errors: dict,
+                              status: int = 200) -> web.Response:
+    followed = await territories.followed_territories(request.app[appkeys.FEDERATION])
+    return _render(request, "admin_territories.html", {
+        "section": "territories", "followed": followed, "form": {"target": "", **form},
+        "errors": errors,
+    }, status=status)
+
+
+async def territories_list(request: web.Request) -> web.Response:
+    _admin(request)
+    return await _render_territories(request, {}, {})
+
+
+async def territory_follow(request: web.Request) -> web.StreamResponse:
+    """Follow another territory's Application actor: resolved and fetched through the safe
+    fetcher now, the signed Follow queued (its Accept arrives later)."""
+    _admin(request)
+    form = await _form(request, "target")
+    _ = _gettext(request)
+    try:
+        await territories.follow_territory(request.app[appkeys.FEDERATION], form["target"])
+    except Invalid as exc:
+        message = _("This address does not lead to another territory: give the address of "
+                    "a THC node (https://…) or its handle (@name@host).")
+        return await _render_territories(request, form, {"target": f"{message} ({exc})"},
+                                         status=422)
+    raise web.HTTPSeeOther("/admin/territoires?fait=suivi")
+
+
+async def territory_unfollow(request: web.Request) -> web.StreamResponse:
+    _admin(request)
+    form = await _form(request, "target")
+    _ = _gettext(request)
+    try:
+        if not await territories.unfollow_territory(request.app[appkeys.FEDERATION],
+                                                    form["target"]):
+            raise Invalid("this node does not follow it", field="target")
+    except Invalid:
+        return await _render_territories(
+            request, {}, {"_form": _("This node does not follow this territory.")}, status=422)
+    raise web.HTTPSeeOther("/admin/territoires?fait=retrait")

@@ -22,7 +22,12 @@ from .i18n import Translations
 from .account import setup_limiters
 from .csrf import csrf_middleware
 from .identity import identity_middleware
-from .middlewares import error_middleware, request_id_middleware, security_headers_middleware
+from .middlewares import (
+    error_middleware,
+    federation_middleware,
+    request_id_middleware,
+    security_headers_middleware,
+)
 from .routes import setup_routes
 from .templates import Templates
 from .workers import Workers
@@ -57,6 +62,8 @@ def create_app(
     https = config.node.base_url.startswith("https://")
     app = web.Application(
         middlewares=[
+            # Federation routes stop here (signed or public: no session, no CSRF form).
+            federation_middleware(https),
             request_id_middleware,
             security_headers_middleware(https),
             error_middleware,
@@ -110,7 +117,9 @@ async def _federation_ctx(app: web.Application):
         settings=config.federation, base_url=config.node.base_url, node_name=config.node.name,
         registration_open=config.node.registration == "open", database=app[appkeys.DATABASE],
         clock=app[appkeys.CLOCK], session=app[appkeys.HTTP_CLIENT],
+        language=config.node.default_language,
     )
+    await federation.blocked.refresh()  # domain blocks hold from the first request
     app[appkeys.FEDERATION] = federation
     # Inbox dispatch, delivery and NodeInfo discovery; tests drive them with run_once().
     task = (asyncio.create_task(federation.run_forever(config.workers.poll_seconds))
@@ -124,7 +133,8 @@ async def _federation_ctx(app: web.Application):
 
 async def _workers_ctx(app: web.Application):
     config = app[appkeys.CONFIG]
-    workers = Workers(app[appkeys.DATABASE], app[appkeys.CLOCK], config.workers.poll_seconds)
+    workers = Workers(app[appkeys.DATABASE], app[appkeys.CLOCK], config.workers.poll_seconds,
+                      federation=app[appkeys.FEDERATION])
     app[appkeys.WORKERS] = workers
     task = asyncio.create_task(workers.run_forever()) if config.workers.autostart else None
     yield

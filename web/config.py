@@ -7,6 +7,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LANGUAGES = ("fr", "en")
 
@@ -21,6 +22,12 @@ class NodeSettings:
     name: str = "Territoire citoyen"
     default_language: str = "fr"
     registration: str = "open"  # "open" or "invitation"
+    # The territory's IANA time zone: pages show times in it; machines get UTC (ISO 8601).
+    timezone: str = "Europe/Paris"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)  # checked at load; zoneinfo caches instances
 
     @property
     def host(self) -> str:
@@ -66,6 +73,11 @@ class FederationSettings:
     max_redirects: int = 3
     fetch_timeout_seconds: float = 10.0
     signature_window_seconds: int = 3600
+    max_fetches_per_activity: int = 10
+    inbox_retention_days: float = 7.0
+    seen_ids_retention_days: float = 30.0
+    delivery_retention_days: float = 14.0
+    remote_actor_retention_days: float = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +146,17 @@ def check_base_url(url: str, where: str = "[node] base_url") -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def _is_zone(name: str) -> bool:
+    # ZoneInfo reads files named by the key: refuse anything path-like before asking it.
+    if not name or name.startswith("/") or ".." in name or "\\" in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def _validate(config: Config) -> None:
     node, server, fed = config.node, config.server, config.federation
     if node.default_language not in LANGUAGES:
@@ -142,6 +165,9 @@ def _validate(config: Config) -> None:
     if node.registration not in ("open", "invitation"):
         raise ConfigError(f"[node] registration: expected \"open\" or \"invitation\", "
                           f"got {node.registration!r}")
+    if not _is_zone(node.timezone):
+        raise ConfigError(f"[node] timezone: expected an IANA time zone such as "
+                          f"\"Europe/Paris\", got {node.timezone!r}")
     if not node.name.strip():
         raise ConfigError("[node] name: must not be empty")
     if not 0 <= server.port <= 65535:
@@ -165,6 +191,11 @@ def _validate(config: Config) -> None:
         "[federation] max_fetch_bytes": fed.max_fetch_bytes,
         "[federation] fetch_timeout_seconds": fed.fetch_timeout_seconds,
         "[federation] signature_window_seconds": fed.signature_window_seconds,
+        "[federation] max_fetches_per_activity": fed.max_fetches_per_activity,
+        "[federation] inbox_retention_days": fed.inbox_retention_days,
+        "[federation] seen_ids_retention_days": fed.seen_ids_retention_days,
+        "[federation] delivery_retention_days": fed.delivery_retention_days,
+        "[federation] remote_actor_retention_days": fed.remote_actor_retention_days,
         "[workers] poll_seconds": config.workers.poll_seconds,
     }
     for where, value in positive.items():

@@ -8,7 +8,7 @@ from aiohttp import web
 from federation.routes import FederationRoutes
 
 from . import account, admin, api, appkeys, feeds, network, pages, profile
-from . import pages_debate, pages_proposal, participation, proposal_form
+from . import contributions, pages_debate, pages_proposal, participation, proposal_form
 
 STATIC_DIR = resources.files("web") / "static"
 
@@ -55,6 +55,22 @@ def setup_routes(app: web.Application) -> None:
                      name="amendment_reject"),
             web.post(r"/moderation/{kind}/{id:\d+}/{verb}", participation.moderate,
                      name="moderate"),
+            # One's own contributions afterwards, co-authors and public votes (issue 3).
+            web.get(r"/arguments/{id:\d+}/modifier", contributions.edit_argument_form,
+                    name="argument_edit"),
+            web.post(r"/arguments/{id:\d+}/modifier", contributions.edit_argument),
+            web.get(r"/arguments/{id:\d+}/retirer", contributions.withdraw_argument_form,
+                    name="argument_withdraw"),
+            web.post(r"/arguments/{id:\d+}/retirer", contributions.withdraw_argument),
+            web.get(r"/amendements/{id:\d+}/retirer", contributions.withdraw_amendment_form,
+                    name="amendment_withdraw"),
+            web.post(r"/amendements/{id:\d+}/retirer", contributions.withdraw_amendment),
+            web.get(r"/propositions/{id:\d+}/coauteurs", contributions.coauthors,
+                    name="proposal_coauthors"),
+            web.post(r"/propositions/{id:\d+}/coauteurs", contributions.add_coauthor),
+            web.post(r"/propositions/{id:\d+}/coauteurs/retrait", contributions.remove_coauthor,
+                     name="proposal_coauthors_remove"),
+            web.get(r"/propositions/{id:\d+}/votes", contributions.votes, name="proposal_votes"),
             web.get("/membres/{username}", federation.member(profile.member), name="member"),
             web.get("/healthz", pages.healthz, name="healthz"),
             web.get("/connexion", account.login_form, name="login"),
@@ -86,6 +102,11 @@ def setup_routes(app: web.Application) -> None:
                      name="admin_debate_roles"),
             web.post("/admin/debats/{slug}/responsables/retrait", admin.remove_role,
                      name="admin_debate_roles_remove"),
+            # Territories this node follows (issue 5).
+            web.get("/admin/territoires", admin.territories_list, name="admin_territories"),
+            web.post("/admin/territoires", admin.territory_follow),
+            web.post("/admin/territoires/retrait", admin.territory_unfollow,
+                     name="admin_territories_remove"),
             # JSON API (issue 3): every /api/v1 route comes from web/api.py's endpoint table,
             # which also builds the OpenAPI document at /api/v1/openapi.json.
             *api.routes(),
