@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from node.model import DebateStatus
 
 from . import vocab
 from .context import SOFTWARE_NAME, software_version
@@ -31,7 +30,6 @@ async def well_known(fed: Federation, request: web.Request) -> web.Response:
 
 async def nodeinfo(fed: Federation, request: web.Request) -> web.Response:
     repos = fed.db.read()
-    debates = await repos.debates.count_by_status()
     document = {
         "version": "2.1",
         "software": {"name": SOFTWARE_NAME, "version": software_version()},
@@ -40,8 +38,9 @@ async def nodeinfo(fed: Federation, request: web.Request) -> web.Response:
         "openRegistrations": fed.registration_open,
         "usage": {
             "users": {"total": await repos.members.count()},
-            # Public debates stand for posts until proposals federate.
-            "localPosts": sum(n for s, n in debates.items() if s is not DebateStatus.DRAFT),
+            # Posts are the public proposals (each federates as a poll); territories following
+            # this one show it as the number of proposals.
+            "localPosts": await repos.proposals.count_public(),
         },
         "metadata": {"nodeName": fed.node_name},
     }

@@ -398,3 +398,11 @@ class ProposalRepo:
         return _keyset.page(
             rows, limit, lambda p: ((p.answer_due_at - _EPOCH) // timedelta(microseconds=1), p.id)
         )
+
+    async def count_public(self) -> int:
+        """Proposals anyone may read: not hidden, in a debate out of draft (NodeInfo's posts)."""
+        rows = await self.conn.execute_fetchall(
+            "SELECT count(*) FROM proposals p JOIN debates d ON d.id = p.debate_id"
+            " WHERE p.hidden_at IS NULL AND d.status != 'draft'"
+        )
+        return rows[0][0]

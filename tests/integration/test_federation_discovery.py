@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation import webfinger
 from node import services
-from node.model import NewDebate, Operator, Role
+from node.model import ContentKind, NewDebate, Operator, ProposalDraft, Role
 from storage.repos.remote import RemoteRepo
 from tests.federation.harness import (  # noqa: F401
     add_member,
@@ -164,11 +164,17 @@ async def test_host_meta_points_at_webfinger(make_fed_node):
 
 
 async def test_nodeinfo_describes_the_node(make_fed_node):
-    # Given a node with two members and one open debate
+    # Given a node with two members and one open debate with two proposals, one hidden
     alpha = await make_fed_node("alpha")
-    await add_member(alpha, "alice")
+    alice = await add_member(alpha, "alice")
     await add_member(alpha, "bob")
     await open_debate(alpha, "eau")
+    async with alpha.db.transaction() as tx:
+        for title in ("Des fontaines", "Des citernes"):
+            shown = await services.submit_proposal(tx, alpha.clock, alice, "eau",
+                                                   ProposalDraft(title, "Partout."))
+        await services.hide_content(tx, alpha.clock, Operator(), ContentKind.PROPOSAL, shown.id,
+                                    "Hors sujet")
     # When its NodeInfo 2.1 document is read
     status, headers, _ = await _get(alpha, "http://alpha.test/nodeinfo/2.1", "application/json")
     info = await _json(alpha, "http://alpha.test/nodeinfo/2.1", "application/json")
