@@ -10,8 +10,9 @@ a lane of its own, bounded at STALLED_PER_SLOT × `delivery_concurrency`, and fr
 dead hosts wait out their own timeouts there instead of starving the live ones. "Well after" is
 STALL_FACTOR × the median answer time of recent attempts, between STALL_AFTER_MIN_SECONDS and
 STALL_AFTER_MAX_SECONDS. A host that stalled is presumed dead for SUSPECT_SECONDS (until it
-answers): its next attempts start in that lane directly, holding no slot at all. Every attempt
-has its own total timeout (`fetch_timeout_seconds`).
+answers): its next attempts start in that lane directly, holding no slot at all, once the live
+work is done (SUSPECT_DEFER_SECONDS at most). Every attempt has its own total timeout
+(`fetch_timeout_seconds`).
 
 Crash safety: a claimed row carries `locked_until`; it is finished or rescheduled in one
 transaction after the attempt. A crash therefore loses nothing: the rows leased at that moment
@@ -62,6 +63,10 @@ STALLED_PER_SLOT = 4
 # table is bounded (hosts are remote input).
 SUSPECT_SECONDS = 600.0
 SUSPECTS_MAX = 10_000
+# A presumed-dead host's attempt also waits until the pool has no live work (nothing left to
+# claim, no live attempt in flight), so that its signing and sending never delay a live host's
+# delivery; never longer than this, so that a busy pool still tries every host.
+SUSPECT_DEFER_SECONDS = 5.0
 # The lease outlives one attempt (bounded by fetch_timeout_seconds, both knocks included) and
 # the write of its outcome; a pool that died leaves rows claimable after it.
 LEASE_MARGIN_SECONDS = 60.0
@@ -105,6 +110,8 @@ class DeliveryPool:
         # Claimed ahead, waiting for a slot: one claim per pool's worth of attempts, not per
         # attempt. Leased like the others; never sent yet, so never a repeat after a crash.
         self._ready: deque[tuple[Delivery, OutboxActivity]] = deque()
+        # Claimed for presumed-dead hosts, waiting for the live work to be done: (start by, …).
+        self._later: deque[tuple[float, Delivery, OutboxActivity]] = deque()
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self._suspects: OrderedDict[str, float] = OrderedDict()  # host → presumed dead until
         self._tasks: set[asyncio.Task] = set()
@@ -134,7 +141,7 @@ class DeliveryPool:
     async def run_once(self) -> int:
         """Claim what fits now, attempt it, wait for every attempt to be recorded."""
         self._ready.extend(await self._claim(self.capacity - self.active))
-        started = self._start_ready()
+        started = self._start_ready(idle=True, wait_live=False)
         if started:
             await asyncio.gather(*started, return_exceptions=True)
         return len(started)
@@ -153,13 +160,16 @@ class DeliveryPool:
                 self._start_ready()
                 free = self.capacity - self.active
                 if free > 0:  # and nothing is ready: claim these slots' worth and one more pool
+                    wanted, claimed = free + self.capacity, None
                     try:
-                        self._ready.extend(await self._claim(free + self.capacity))
+                        claimed = await self._claim(wanted)
+                        self._ready.extend(claimed)
                     except asyncio.CancelledError:
                         raise
                     except Exception:
                         log.exception("claiming deliveries failed")  # loop boundary
-                    self._start_ready()
+                    # Nothing more is due: the presumed-dead hosts' turn once the live are done.
+                    self._start_ready(idle=claimed is not None and len(claimed) < wanted)
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
                 except TimeoutError:
@@ -177,6 +187,9 @@ class DeliveryPool:
         for delivery, _ in self._ready:
             self._forget_host(delivery.host)
         self._ready.clear()
+        for _, delivery, _ in self._later:
+            self._forget_host(delivery.host)
+        self._later.clear()
 
     # -- claiming
 
@@ -202,16 +215,37 @@ class DeliveryPool:
             raise
         return [(d, activities[d.activity_id]) for d in claimed]
 
-    def _start_ready(self) -> list[asyncio.Task]:
+    def _start_ready(self, *, idle: bool = False, wait_live: bool = True) -> list[asyncio.Task]:
+        """Start what the bounds allow. `idle`: nothing more is due now, so the presumed-dead
+        hosts' attempts may start, once no live one is in flight (unless not `wait_live`)."""
         started = []
+        now = time.monotonic()
+        if any(self._is_suspect(delivery.host) for delivery, _ in self._ready):
+            # Presumed dead: after the live ones (bounded wait), in the stalled lane. Set aside
+            # even while every slot is taken: they will not need one.
+            live = deque()
+            for delivery, activity in self._ready:
+                if self._is_suspect(delivery.host):
+                    self._later.append((now + SUSPECT_DEFER_SECONDS, delivery, activity))
+                else:
+                    live.append((delivery, activity))
+            self._ready = live
         while self._ready and self.active < self.capacity:
             delivery, activity = self._ready.popleft()
-            if self._is_suspect(delivery.host) and self.stalled < self.stalled_max:
-                self.stalled += 1  # presumed dead: straight to the stalled lane, no slot
-                started.append(self._start(delivery, activity, stalled=True))
-                continue
             self.active += 1
             started.append(self._start(delivery, activity))
+        live_done = idle and not self._ready and (self.active == 0 or not wait_live)
+        while self._later and (live_done or self._later[0][0] <= now):
+            _, delivery, activity = self._later[0]
+            if self.stalled < self.stalled_max:
+                self.stalled += 1  # no slot: it would only hold one until its timeout
+                started.append(self._start(delivery, activity, stalled=True))
+            elif self.active < self.capacity:
+                self.active += 1  # the stalled lane is full: a slot, as any attempt
+                started.append(self._start(delivery, activity))
+            else:
+                break
+            self._later.popleft()
         return started
 
     def _is_suspect(self, host: str) -> bool:

@@ -216,17 +216,25 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
     edit), to followers and remote voters, debounced: one a minute per question."""
     if not ctx.first_in_pass(("tally", event.proposal_id)):
         return []
+    group = await ctx.debate(event.debate_id)
+    if group is None:
+        return []
+    voters = await proposals.remote_voter_inboxes(ctx.read.conn, event.proposal_id)
+    audience = Audience(followers_of=(group, ctx.node()), inboxes=voters)
+    # Nobody to send it to (what _store would find): the Question, the costly part (a few
+    # milliseconds: a pass per handful of votes), is not even built.
+    if not outbox.deliverable(ctx.fed, await _inboxes(ctx.read.conn, audience,
+                                                      event.occurred_at)):
+        return []
     group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
     if found is None:
         return []
-    detail, question = found
+    _, question = found
     update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
               "actor": group.ap_id, "object": vocab.without_context(question),
               "to": question["to"], "cc": question["cc"]}
-    voters = await proposals.remote_voter_inboxes(ctx.read.conn, detail.proposal.id)
-    return [Publication(group, update,
-                        Audience(followers_of=(group, ctx.node()), inboxes=voters),
-                        question["id"], is_public=False, debounce=TALLY_DEBOUNCE)]
+    return [Publication(group, update, audience, question["id"], is_public=False,
+                        debounce=TALLY_DEBOUNCE)]
 
 
 async def publish_question_update(ctx: Context, event: Event) -> list[Publication]:
@@ -300,6 +308,13 @@ PUBLISHERS: dict[str, Publisher] = {
 }
 assert not PUBLISHERS.keys() & PRIVATE_EVENT_TYPES, "a private event type is published"
 
+# publish_tally's key (first_in_pass) from the raw payload: after a question's first vote in a
+# pass, its other votes are skipped before their events are even rebuilt (a burst of votes).
+_ONCE_PER_PASS: dict[str, Callable[[dict], tuple]] = {
+    "VoteCast": lambda data: ("tally", data["proposal_id"]),
+    "VoteWithdrawn": lambda data: ("tally", data["proposal_id"]),
+}
+
 
 # -- the worker
 
@@ -356,7 +371,12 @@ async def _plan(ctx: Context, publishers: dict[str, Publisher], event_id: int, e
     if event_type in PRIVATE_EVENT_TYPES or event_type not in publishers:
         return _Planned(event_id, event_type, occurred_at)
     try:
-        event = event_from_payload(event_type, json.loads(payload))
+        data = json.loads(payload)
+        once = _ONCE_PER_PASS.get(event_type)
+        if (once is not None and publishers[event_type] is publish_tally
+                and once(data) in ctx.once):
+            return _Planned(event_id, event_type, occurred_at)  # this pass's Update has it
+        event = event_from_payload(event_type, data)
         publications = await publishers[event_type](ctx, event)
     except (sqlite3.Error, OSError):
         raise  # the database or the disk: transient, the whole batch waits for the next pass

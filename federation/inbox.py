@@ -105,7 +105,10 @@ def check_policy(fed: Federation, *urls: str) -> None:
 
 async def verify_signature(fed: Federation, request: web.Request, body: bytes,
                            key_id: str | None = None) -> Verified:
-    """The signature holds for this request, with the key its owner's actor publishes."""
+    """The signature holds for this request, with the key its owner's actor publishes.
+
+    On the loop: a worker thread for the RSA check (it releases the GIL) measured slower, as
+    the worker waits for the GIL after each check while the busy loop holds it (bench, issue 4)."""
     url = fed.uris.base + request.raw_path  # path as received; host must be ours (signed)
     try:
         return await fed.remote.verify(method=request.method, url=url,

@@ -94,9 +94,44 @@ def verify_request(
     timezone-aware; signed times must lie within `window` of it. When `Signature-Input` is
     present the request is verified as RFC 9421, else as draft-cavage.
     """
+    return prepare_request(method=method, url=url, headers=headers, body=body,
+                           public_key_pem=public_key_pem, now=now, window=window).check()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignature:
+    """A request that passed every check but the cryptographic one; `check()` runs that one.
+    It needs nothing else and may run on any thread (`cryptography` releases the GIL while
+    it verifies RSA: an inbox can verify in a worker while its loop parses the next request)."""
+
+    key: PublicKey
+    signature: bytes
+    messages: tuple[bytes, ...]  # the signed string's candidates: one must verify
+    result: VerifiedSignature
+
+    def check(self) -> VerifiedSignature:
+        for message in self.messages:
+            if _verifies(self.key, self.signature, message):
+                # At this point the holder of the key signed this request's covered parts.
+                return self.result
+        raise SignatureError(_F.INVALID, "signature does not verify")
+
+
+def prepare_request(
+    *,
+    method: str,
+    url: str,
+    headers: Headers,
+    body: bytes | None,
+    public_key_pem: str,
+    now: datetime,
+    window: timedelta,
+) -> PendingSignature:
+    """`verify_request` but the signature's cryptographic check, left to `check()`: the same
+    arguments, the same refusals (SignatureError) for everything else."""
     fields = _header_map(headers)
-    verify = _verify_rfc9421 if _scheme_of(fields) == "rfc9421" else _verify_cavage
-    return verify(_Target.of(method, url), fields, body or b"", public_key_pem, now, window)
+    prepare = _prepare_rfc9421 if _scheme_of(fields) == "rfc9421" else _prepare_cavage
+    return prepare(_Target.of(method, url), fields, body or b"", public_key_pem, now, window)
 
 
 def sign_request_cavage(
@@ -354,6 +389,9 @@ _CAVAGE_PARAM = re.compile(
 )
 
 
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
 def _parse_cavage(fields: dict[str, str]) -> _CavageSignature:
     return _parse_cavage_value(_bounded(fields, "signature") or "")
 
@@ -369,9 +407,12 @@ def _parse_cavage_value(value: str) -> _CavageSignature:
         if match is None:
             raise SignatureError(_F.MALFORMED, "signature header is malformed")
         name, quoted, token = match.groups()
-        if name.lower() in params:
+        name = name.lower()
+        if name in params:
             raise SignatureError(_F.MALFORMED, "signature header repeats a parameter")
-        params[name.lower()] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else token
+        if quoted is not None and "\\" in quoted:  # escapes are rare: unescape only then
+            quoted = _QUOTED_PAIR.sub(r"\1", quoted)
+        params[name] = quoted if quoted is not None else token
         pos = match.end()
     key_id, signature = params.get("keyid"), params.get("signature")
     if not key_id:
@@ -397,14 +438,14 @@ def _parse_cavage_value(value: str) -> _CavageSignature:
     )
 
 
-def _verify_cavage(
+def _prepare_cavage(
     target: _Target,
     fields: dict[str, str],
     body: bytes,
     public_key_pem: str,
     now: datetime,
     window: timedelta,
-) -> VerifiedSignature:
+) -> PendingSignature:
     sig = _parse_cavage(fields)
     covered = set(sig.covered)
     # Coverage: path, host and time always, body when there is one. Stricter than Mastodon
@@ -443,12 +484,13 @@ def _verify_cavage(
         raise SignatureError(_F.UNSUPPORTED, "algorithm rsa-sha256 does not match the key type")
     # Mastodon signs the path with its query and also accepts it without; Fedify signs and
     # checks the path alone. Try the full target first, the bare path only if there is a query.
-    variants = [True, False] if target.query is not None else [True]
-    for with_query in variants:
-        if _verifies(key, sig.signature, _cavage_signing_string(sig, target, fields, with_query)):
-            # At this point the holder of the key signed this method, path, host, date and digest.
-            return VerifiedSignature(sig.key_id, "cavage", sig.covered, times[-1])
-    raise SignatureError(_F.INVALID, "signature does not verify")
+    variants = (True, False) if target.query is not None else (True,)
+    # Once one of them verifies, the holder of the key signed this method, path, host, date
+    # and digest.
+    return PendingSignature(
+        key, sig.signature,
+        tuple(_cavage_signing_string(sig, target, fields, q) for q in variants),
+        VerifiedSignature(sig.key_id, "cavage", sig.covered, times[-1]))
 
 
 def _cavage_signing_string(
@@ -475,6 +517,8 @@ def _int_param(params: dict[str, str], name: str) -> int:
     return int(value)
 
 
+# Requests signed in the same second share their Date: parsed once (pure; refusals raise).
+@functools.lru_cache(maxsize=64)
 def _parse_http_date(value: str) -> datetime:
     try:
         at = parsedate_to_datetime(value)
@@ -543,14 +587,14 @@ def _parse_rfc9421(fields: dict[str, str]) -> _Rfc9421Signature:
     return _Rfc9421Signature(key_id, tuple(covered), params, params_text, signature)
 
 
-def _verify_rfc9421(
+def _prepare_rfc9421(
     target: _Target,
     fields: dict[str, str],
     body: bytes,
     public_key_pem: str,
     now: datetime,
     window: timedelta,
-) -> VerifiedSignature:
+) -> PendingSignature:
     sig = _parse_rfc9421(fields)
     covered = set(sig.covered)
     # Mastodon 4.5 requires @method and @target-uri; @authority with @path (or @request-target)
@@ -582,10 +626,10 @@ def _verify_rfc9421(
     if alg is not None and not isinstance(key, expected[alg]):
         raise SignatureError(_F.UNSUPPORTED, f"alg {alg} does not match the key type")
     components = [(name, _component_value(name, target, fields)) for name in sig.covered]
-    if not _verifies(key, sig.signature, _signature_base(components, sig.params_text)):
-        raise SignatureError(_F.INVALID, "signature does not verify")
-    # At this point the holder of the key signed the covered components and parameters.
-    return VerifiedSignature(sig.key_id, "rfc9421", sig.covered, created_at)
+    # Once it verifies, the holder of the key signed the covered components and parameters.
+    return PendingSignature(key, sig.signature,
+                            (_signature_base(components, sig.params_text),),
+                            VerifiedSignature(sig.key_id, "rfc9421", sig.covered, created_at))
 
 
 def _component_value(name: str, target: _Target, fields: dict[str, str]) -> str:

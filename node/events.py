@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from enum import Enum
 
@@ -438,10 +438,14 @@ PRIVATE_EVENT_TYPES = frozenset(
 
 def event_payload(event: Event) -> dict:
     """A JSON-ready dict of the event's fields (datetimes as ISO 8601)."""
-    return {key: _plain(value) for key, value in asdict(event).items()}
+    # Field by field, not asdict(): asdict deep-copies every value first (a vote's event
+    # cost more to copy than to store, issue 3); fields hold immutable values only.
+    return {f.name: _plain(getattr(event, f.name)) for f in fields(event)}
 
 
 def _plain(value):
+    if value is None or type(value) in (str, int, bool, float):  # exact: not a str Enum
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -450,6 +454,8 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     return value
 
 

@@ -36,7 +36,9 @@ async def _connect(path: Path, busy_timeout_ms: int, *, inline: bool):
     if inline:
         conn = InlineConnection.connect(path)
     else:
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        # check_same_thread off: inside a transaction that holds the write lock, statements
+        # may run on the loop's thread (Database.transaction(inline=True)); never two at once.
+        conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = NORMAL")
@@ -49,15 +51,86 @@ class Transaction(Repos):
     """The repositories bound to the writer inside one BEGIN IMMEDIATE … COMMIT."""
 
 
+class _Group:
+    """One shared transaction (Database.shared_transaction): its own tasks take the write lock
+    and BEGIN, then COMMIT once no member is left, so no member's cancellation strands it."""
+
+    def __init__(self, db: "Database"):
+        loop = asyncio.get_running_loop()
+        self.db = db
+        self.pending = 0  # members that joined and have not finished their write
+        self.closed = False  # committing: later writes form the next group
+        self.broken = False  # SQLite rolled the transaction back under a member
+        self.body = asyncio.Lock()  # one member's statements at a time
+        self.begun = loop.create_future()
+        self.committed = loop.create_future()
+        self._begin = asyncio.create_task(self._start())
+        self._commit: asyncio.Task | None = None
+
+    async def _start(self) -> None:
+        locked = False
+        try:
+            await self.db._write_lock.acquire()
+            locked = True
+            await self.db.writer.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            self.closed = True
+            if locked:
+                self.db._write_lock.release()
+            self.begun.set_exception(exc)
+            self.committed.set_exception(exc)
+            self._retrieve()
+            if not isinstance(exc, Exception):
+                raise
+            return  # the members raise it
+        self.begun.set_result(None)
+        if self.pending == 0:  # every member left while it waited
+            self.finish()
+
+    def finish(self) -> None:
+        self.closed = True
+        self._commit = asyncio.create_task(self._end())
+
+    async def _end(self) -> None:
+        conn = self.db.writer
+        try:
+            if self.broken or not conn.in_transaction:
+                raise DatabaseError("the shared transaction was rolled back")
+            await conn.commit()
+            self.db.commits += 1
+        except BaseException as exc:
+            try:
+                if conn.in_transaction:
+                    await conn.rollback()
+            finally:
+                self.committed.set_exception(exc)
+                self._retrieve()
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            self.committed.set_result(None)
+        finally:
+            self.db._write_lock.release()
+
+    def _retrieve(self) -> None:
+        # No member may be left to await these futures: mark their exception as seen.
+        for future in (self.begun, self.committed):
+            if future.done() and not future.cancelled():
+                future.exception()
+
+
 class Database:
     def __init__(self, path: Path | str, *, busy_timeout_ms: int = 5000, readers: int = 1):
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self.reader_count = max(1, readers)
         self._writer: aiosqlite.Connection | None = None
+        self._writer_inline: InlineConnection | None = None
+        self._inline_tx: Transaction | None = None
         self._readers: list[Repos] = []
         self._next_reader = 0
         self._write_lock = asyncio.Lock()
+        self._group: _Group | None = None  # the shared transaction writes join (group commit)
         self.applied_migrations: list[str] = []
         # Write transactions this process committed: a cache of table data that remembers
         # this number knows whether anything here may have changed since (see LocalActors).
@@ -68,6 +141,9 @@ class Database:
             raise DatabaseError(f"the database's directory {self.path.parent} does not exist")
         try:
             self._writer = await _connect(self.path, self.busy_timeout_ms, inline=False)
+            self._writer_inline = InlineConnection(self._writer._conn)  # same sqlite3 connection
+            # Repositories hold nothing but their connection: one set serves every inline write.
+            self._inline_tx = Transaction(self._writer_inline)
             if apply_migrations:
                 self.applied_migrations = await migrate(self._writer)
             # Reads run inline (no overlap to gain): one reader is enough; more are allowed.
@@ -86,6 +162,7 @@ class Database:
         if self._writer is not None:
             await self._writer.close()
         self._readers, self._writer = [], None
+        self._writer_inline = self._inline_tx = None
 
     @property
     def writer(self) -> aiosqlite.Connection:
@@ -94,19 +171,67 @@ class Database:
         return self._writer
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """One write transaction; commits on success, rolls back on any exception."""
+    async def transaction(self, *, inline: bool = False) -> AsyncIterator[Transaction]:
+        """One write transaction; commits on success, rolls back on any exception.
+
+        `inline`: the statements between BEGIN and COMMIT run on the loop's thread, without
+        aiosqlite's hops (three per statement: they dominated a vote, issue 3). Only the
+        waits stay on aiosqlite's thread: BEGIN IMMEDIATE takes the write lock (it may wait
+        busy_timeout for another process) and COMMIT; once the lock is held, WAL lets nothing
+        else make a statement wait. For short, bounded transactions (a vote), like readers."""
         async with self._write_lock:
             conn = self.writer
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield Transaction(conn)
+                yield self._inline_tx if inline else Transaction(conn)
             except BaseException:
                 await conn.rollback()
                 raise
             else:
                 await conn.commit()
                 self.commits += 1
+
+    @asynccontextmanager
+    async def shared_transaction(self) -> AsyncIterator[Transaction]:
+        """An inline write, committed together with the concurrent ones (group commit).
+
+        The writes that arrive while a group waits for the write lock (or runs) join it: one
+        BEGIN IMMEDIATE and one COMMIT, on aiosqlite's thread, for all of them. Each runs
+        inside its own SAVEPOINT: an exception rolls back that write only and reaches its
+        caller at once; a write that succeeded returns only once the group has committed (it
+        raises if the commit failed), so callers keep their durability promise. Same rules as
+        `transaction(inline=True)`: short, bounded statements."""
+        group = self._group
+        if group is None or group.closed:
+            group = self._group = _Group(self)
+        group.pending += 1
+        try:
+            await asyncio.shield(group.begun)
+            async with group.body:
+                conn = self._writer_inline
+                if group.broken or not conn.in_transaction:
+                    group.broken = True
+                    raise DatabaseError("the shared transaction was rolled back")
+                await conn.execute("SAVEPOINT shared_write")
+                try:
+                    yield self._inline_tx
+                except BaseException:
+                    try:
+                        await conn.execute("ROLLBACK TO shared_write")
+                        await conn.execute("RELEASE shared_write")
+                    except sqlite3.Error:
+                        group.broken = True  # SQLite rolled the whole transaction back
+                    raise
+                try:
+                    await conn.execute("RELEASE shared_write")
+                except sqlite3.Error:
+                    group.broken = True
+                    raise
+        finally:
+            group.pending -= 1
+            if group.pending == 0 and group.begun.done() and not group.closed:
+                group.finish()
+        await asyncio.shield(group.committed)
 
     def read(self) -> Repos:
         """Repositories on a reader connection (round robin): committed data only."""

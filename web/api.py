@@ -343,14 +343,16 @@ async def get_own_vote(call: Call) -> dict[str, Any]:
 
 
 async def cast_vote(call: Call) -> dict[str, Any]:
-    async with call.transaction() as tx:
+    # A vote is a few indexed statements: run inline, committed with the concurrent votes
+    # (storage/db.py, shared_transaction); the answer waits for the commit.
+    async with call.database.shared_transaction() as tx:
         vote = await services.cast_vote(tx, call.clock, call.member, call.path["proposal_id"],
                                         VoteChoice(call.body["choice"]))
     return vote_json(vote)
 
 
 async def withdraw_vote(call: Call) -> None:
-    async with call.transaction() as tx:
+    async with call.database.shared_transaction() as tx:  # like cast_vote
         await services.withdraw_vote(tx, call.clock, call.member, call.path["proposal_id"])
 
 

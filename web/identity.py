@@ -55,11 +55,11 @@ def identity_middleware(*, secure_cookie: bool):
             if scheme.lower() != "bearer" or not token.strip():
                 raise web.HTTPUnauthorized(text="Use 'Authorization: Bearer <token>'.",
                                            headers={"WWW-Authenticate": "Bearer"})
-            member_id = await reader.tokens.find_member_id(hash_token(token.strip()))
-            if member_id is None:
+            member = await reader.tokens.find_member(hash_token(token.strip()))
+            if member is None:
                 raise web.HTTPUnauthorized(text="This token is not valid.",
                                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-            request[VIEWER] = await reader.members.get(member_id)
+            request[VIEWER] = member
             return await handler(request)
         # The JSON API is exempt from CSRF form tokens (web/csrf.py), so it must not honour
         # ambient credentials either: under /api/ only a Bearer token identifies anyone.

@@ -17,6 +17,7 @@ from node.model import (
 
 from . import appkeys
 from .deliberation import done_messages, labels, page_link, render, translations
+from .i18n import choose_language
 from .identity import viewer
 
 PROPOSALS_PER_PAGE = 20
@@ -36,36 +37,80 @@ async def _public_debate(reader, slug: str):
     return found
 
 
-async def debate(request: web.Request) -> web.Response:
-    """/debats/{slug}: description, status, rules, who is in charge, and its proposals."""
-    reader = request.app[appkeys.DATABASE].read()
-    found = await _public_debate(reader, request.match_info["slug"])
-    order_key = request.query.get("ordre", "recentes")
-    status_key = request.query.get("statut", "")
+async def _debate_data(reader, slug: str, order_key: str, status_key: str, after: str | None):
+    """What the debate page reads: the same for every viewer, and nothing of the clock."""
+    found = await _public_debate(reader, slug)
     page = await services.list_proposals(
         reader, found.slug, order=ORDERS.get(order_key, ProposalOrder.NEWEST),
         statuses=(STATUSES[status_key],) if status_key in STATUSES else None,
-        after=request.query.get("apres") or None, limit=PROPOSALS_PER_PAGE,
+        after=after, limit=PROPOSALS_PER_PAGE,
     )
     in_charge = await reader.debate_roles.list_for_debate(found.id)
+    return found, await reader.debate_settings.get(found.id), tuple(in_charge), page
+
+
+async def _read_cached(reader, key, compute):
+    """Through the reader's cache (storage/cache.py: dropped at any commit) when it has one."""
+    cache = getattr(reader, "cache", None)
+    return await (compute() if cache is None else cache.get(key, compute))
+
+
+async def debate(request: web.Request) -> web.Response:
+    """/debats/{slug}: description, status, rules, who is in charge, and its proposals."""
+    reader = request.app[appkeys.DATABASE].read()
+    templates = request.app[appkeys.TEMPLATES]
+    context = await _debate_context(request, reader)
+    cache = getattr(reader, "cache", None)
+    if cache is None or request.method != "GET" or viewer(request) is not None:
+        return templates.render(request, "debate.html", context)
+    # A visitor's page is the same for every visitor (no form token: it shows no form to
+    # post). Kept in the read cache, dropped at any commit; keyed on what it shows besides
+    # the data: address, language and the clock's part (which proposals are overdue). Read
+    # again inside the compute; if a commit changed the overdue ones meanwhile, the page is
+    # served but not kept under this key.
+    state = context["overdue"]
+    key = ("debate html", request.path_qs,
+           choose_language(request, request.app[appkeys.CONFIG].node.default_language), state)
+
+    async def compute():
+        fresh = await _debate_context(request, reader)
+        return fresh["overdue"], templates.render_html(request, "debate.html", fresh)
+
+    _, html = await cache.get(key, compute, keep=lambda value: value[0] == state,
+                           size=lambda value: len(value[1]))
+    return templates.respond(request, html)
+
+
+async def _debate_context(request: web.Request, reader) -> dict:
+    slug = request.match_info["slug"]
+    order_key = request.query.get("ordre", "recentes")
+    status_key = request.query.get("statut", "")
+    after = request.query.get("apres") or None
+    # Unknown order and status words read as the defaults: one entry for them all.
+    order_key = order_key if order_key in ORDERS else "recentes"
+    status_key = status_key if status_key in STATUSES else ""
+    found, settings, in_charge, page = await _read_cached(
+        reader, ("debate page", slug, order_key, status_key, after),
+        lambda: _debate_data(reader, slug, order_key, status_key, after))
     now = request.app[appkeys.CLOCK].now()
     here = f"/debats/{found.slug}"
-    return render(request, "debate.html", {
+    return {
         "debate": found,
-        "settings": await reader.debate_settings.get(found.id),
+        "settings": settings,
         "representatives": [r for r in in_charge if r.role is DebateRole.REPRESENTATIVE],
         "moderators": [r for r in in_charge if r.role is DebateRole.MODERATOR],
         "proposals": page.items,
-        "overdue": {s.proposal.id for s in page.items if rules.is_answer_overdue(s.proposal, now)},
+        "overdue": frozenset(s.proposal.id for s in page.items
+                             if rules.is_answer_overdue(s.proposal, now)),
         "next_link": page_link(here, request.query, apres=page.next_cursor)
         if page.next_cursor else None,
         "first_link": page_link(here, request.query, apres=None)
         if request.query.get("apres") else None,
-        "order": order_key if order_key in ORDERS else "recentes",
-        "status_filter": status_key if status_key in STATUSES else "",
+        "order": order_key,
+        "status_filter": status_key,
         "may_submit": found.status is DebateStatus.OPEN,
         "labels": labels(translations(request).gettext),
-    })
+    }
 
 
 async def moderation_history(request: web.Request) -> web.Response:

@@ -6,7 +6,7 @@ input kept, when a post is refused.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from aiohttp import web
@@ -23,7 +23,9 @@ from node.model import (
 )
 
 from . import appkeys
+from .csrf import CSRF_TOKEN
 from .deliberation import done_messages, int_param, labels, page_link, render, translations
+from .i18n import choose_language
 from .identity import viewer
 
 ARGUMENTS_PER_COLUMN = 10
@@ -31,6 +33,8 @@ AMENDMENTS_PER_PAGE = 10
 HISTORY_PER_PAGE = 20
 # An unchanged run longer than this shows its first and last lines around a "… n lines" mark.
 DIFF_CONTEXT = 2
+# The page's own cursors, one per list.
+CURSOR_PARAMS = ("pour", "contre", "commentaires", "amendements", "historique")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,23 +94,42 @@ def _days_left(left: timedelta | None) -> int | None:
     return None if left is None else math.ceil(left / timedelta(days=1))
 
 
-async def proposal_context(request: web.Request, proposal_id: int) -> dict:
-    """Everything proposal.html shows, for this viewer and these page cursors."""
-    reader = request.app[appkeys.DATABASE].read()
-    clock = request.app[appkeys.CLOCK]
-    member, query = viewer(request), request.query
+async def _proposal_reads(reader, clock, proposal_id: int, member: Member | None,
+                          after_for, after_against, after_neutral, after_amendment,
+                          after_history):
+    """What the page reads that depends on the data, the cursors and the viewer's right to
+    see it, not on the clock (but detail.is_overdue, recomputed by the caller)."""
     detail = await services.get_proposal_detail(reader, clock, proposal_id, member)
     columns = await services.arguments_side_by_side(
-        reader, proposal_id, limit=ARGUMENTS_PER_COLUMN, after_for=query.get("pour") or None,
-        after_against=query.get("contre") or None,
-        after_neutral=query.get("commentaires") or None, viewer=member)
+        reader, proposal_id, limit=ARGUMENTS_PER_COLUMN, after_for=after_for,
+        after_against=after_against, after_neutral=after_neutral, viewer=member)
     amendments = await services.list_amendments(
-        reader, proposal_id, after=query.get("amendements") or None, limit=AMENDMENTS_PER_PAGE,
-        viewer=member)
+        reader, proposal_id, after=after_amendment, limit=AMENDMENTS_PER_PAGE, viewer=member)
     history = await services.list_history(
-        reader, proposal_id, after=query.get("historique") or None, limit=HISTORY_PER_PAGE,
-        viewer=member)
-    in_charge = await reader.debate_roles.list_for_debate(detail.debate.id)
+        reader, proposal_id, after=after_history, limit=HISTORY_PER_PAGE, viewer=member)
+    in_charge = tuple(await reader.debate_roles.list_for_debate(detail.debate.id))
+    counts = tuple((k.value, v) for k, v in
+                   (await reader.arguments.count_listed(proposal_id)).items())
+    return detail, columns, amendments, history, in_charge, counts
+
+
+async def _read_cached(reader, key, compute):
+    """Through the reader's cache (storage/cache.py: dropped at any commit) when it has one."""
+    cache = getattr(reader, "cache", None)
+    return await (compute() if cache is None else cache.get(key, compute))
+
+
+async def proposal_context(request: web.Request, proposal_id: int, reader=None) -> dict:
+    """Everything proposal.html shows, for this viewer and these page cursors."""
+    reader = reader or request.app[appkeys.DATABASE].read()
+    clock = request.app[appkeys.CLOCK]
+    member, query = viewer(request), request.query
+    cursors = tuple(query.get(k) or None for k in CURSOR_PARAMS)
+    detail, columns, amendments, history, in_charge, counts = await _read_cached(
+        reader, ("proposal page", proposal_id, member.id if member else None, cursors),
+        lambda: _proposal_reads(reader, clock, proposal_id, member, *cursors))
+    # The one part that follows the clock, not the data: never taken from the cache.
+    detail = replace(detail, is_overdue=rules.is_answer_overdue(detail.proposal, clock.now()))
     participant = await reader.participants.find_local(member.id) if member else None
     shown = (*columns.for_arguments.items, *columns.against_arguments.items,
              *columns.neutral_arguments.items)
@@ -125,17 +148,20 @@ async def proposal_context(request: web.Request, proposal_id: int) -> dict:
         return page_link(here, query, **{param: cursor}) if cursor else None
 
     _ = translations(request).gettext
+    may = await _permissions(reader, detail, member, in_charge)
     return {
         "detail": detail, "debate": detail.debate, "proposal": detail.proposal,
         "version": detail.version, "settings": detail.settings,
         "columns": columns,
-        "argument_counts": {k.value: v for k, v in
-                            (await reader.arguments.count_listed(proposal_id)).items()},
+        "argument_counts": dict(counts),
         "amendments": amendments.items,
         "diffs": {s.amendment.id: diff_lines(s.amendment) for s in amendments.items},
         "history": history.items,
         "representatives": [r for r in in_charge if r.role is DebateRole.REPRESENTATIVE],
-        "may": await _permissions(reader, detail, member, in_charge),
+        "may": may,
+        # Everything an argument item shows besides the argument, the language and the mark
+        # (web.templates.FragmentCache): who looks, with which rights and form token.
+        "item_key": (member.id, may, request.get(CSRF_TOKEN, "")) if member else (None, may),
         "my_vote": (await reader.votes.find_choice_of_member(proposal_id, member.id)
                     if member else None),
         "marked": marked,
@@ -159,9 +185,37 @@ async def proposal_context(request: web.Request, proposal_id: int) -> dict:
 
 async def render_proposal(request: web.Request, proposal_id: int, *, errors: dict | None = None,
                           form: dict | None = None, status: int = 200) -> web.Response:
-    context = await proposal_context(request, proposal_id)
-    return render(request, "proposal.html",
-                  {**context, "errors": errors or {}, "form": form or {}}, status=status)
+    reader = request.app[appkeys.DATABASE].read()
+    context = await proposal_context(request, proposal_id, reader)
+    cache = getattr(reader, "cache", None)
+    if (errors or form or status != 200 or request.method != "GET" or cache is None
+            or viewer(request) is not None):
+        if errors or form:  # items show the errors and input: rendered afresh
+            context["item_key"] = None
+        return render(request, "proposal.html",
+                      {**context, "errors": errors or {}, "form": form or {}}, status=status)
+    # A visitor's page is the same for every visitor: it shows no form, hence no form token
+    # (tests/web check it). Kept in the read cache, dropped at any commit; keyed on what it
+    # shows besides the data: address (cursors, language switch), language, and the clock's
+    # part (overdue, days left). The entry is rendered from data read inside the compute; if
+    # a commit changed the clock's part meanwhile, it is served but not kept under this key.
+    templates = request.app[appkeys.TEMPLATES]
+    state = _clock_state(context)
+    key = ("proposal html", proposal_id, request.path_qs,
+           choose_language(request, request.app[appkeys.CONFIG].node.default_language), state)
+
+    async def compute():
+        fresh = await proposal_context(request, proposal_id, reader)
+        return _clock_state(fresh), templates.render_html(
+            request, "proposal.html", {**fresh, "errors": {}, "form": {}})
+
+    _, html = await cache.get(key, compute, keep=lambda value: value[0] == state,
+                           size=lambda value: len(value[1]))
+    return templates.respond(request, html)
+
+
+def _clock_state(context: dict) -> tuple:
+    return context["detail"].is_overdue, context["days_left"]
 
 
 async def proposal(request: web.Request) -> web.Response:

@@ -1,6 +1,8 @@
 """Jinja2 environment: autoescaped HTML templates, rendered with the request's language."""
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -45,11 +47,42 @@ def _language_url(request: web.Request, code: str) -> str:
     return str(request.rel_url.with_query(query))
 
 
+class FragmentCache:
+    """Rendered pieces of a page (an argument, a listed proposal), kept by a key that holds
+    everything the piece shows: the item's own value (a frozen dataclass: any change to it, a
+    new mark or vote count included, is a new key), the language, and the viewer's identity
+    and rights where the piece shows them. So an entry is never stale and never another
+    viewer's; no invalidation is needed, only a bound (least recently used goes first). Time
+    zone and translations are the app's own: one cache per Templates, one Templates per app.
+
+    In a template: `{% call fragment(key) %}...{% endcall %}`; a None key renders uncached
+    (a page re-rendered with a form's errors and input)."""
+
+    def __init__(self, limit: int = 2048):
+        self.limit = limit
+        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+
+    def __call__(self, key: Hashable | None, caller: Callable[[], str]) -> str:
+        if key is None:
+            return caller()
+        entries = self._entries
+        try:
+            html = entries[key]
+        except KeyError:
+            html = entries[key] = caller()
+            if len(entries) > self.limit:
+                entries.popitem(last=False)
+            return html
+        entries.move_to_end(key)
+        return html
+
+
 class Templates:
     def __init__(self):
+        self.fragments = FragmentCache()
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("web", "templates"),
-            autoescape=jinja2.select_autoescape(default=True),
+            autoescape=True,  # as select_autoescape(default=True) did, without a call per render
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -58,11 +91,14 @@ class Templates:
         self.env.filters["markdown"] = lambda s: jinja2.filters.Markup(render_markdown(s))
 
     def render(self, request: web.Request, name: str, context: dict, *, status: int = 200) -> web.Response:
+        return self.respond(request, self.render_html(request, name, context), status=status)
+
+    def render_html(self, request: web.Request, name: str, context: dict) -> str:
         app = request.app
         config = app[appkeys.CONFIG]
         lang = choose_language(request, config.node.default_language)
         trans = app[appkeys.TRANSLATIONS].get(lang)
-        html = self.env.get_template(name).render(
+        return self.env.get_template(name).render(
             **context,
             _=trans.gettext,
             ngettext=trans.ngettext,
@@ -74,7 +110,12 @@ class Templates:
             time_zone=config.node.timezone,
             csrf_token=request.get(CSRF_TOKEN, ""),
             viewer=request.get(VIEWER),
+            fragment=self.fragments,
         )
+
+    def respond(self, request: web.Request, html: str, *, status: int = 200) -> web.Response:
+        """The rendered page as the answer (and the language remembered when asked for)."""
+        lang = choose_language(request, request.app[appkeys.CONFIG].node.default_language)
         response = web.Response(text=html, content_type="text/html", status=status)
         if request.query.get("lang") == lang:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True)

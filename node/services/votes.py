@@ -21,15 +21,15 @@ async def cast_vote(
     choice = rules.parse_choice(VoteChoice, choice, field="choice")
     now = clock.now()
     participant = await participant_of(tx, actor, now)
-    previous = await tx.votes.find(proposal.id, participant.id)
-    if previous is not None and previous.choice is choice:
-        return previous
+    previous = await tx.votes.find_choice(proposal.id, participant.id)
+    if previous is choice:
+        return await tx.votes.find(proposal.id, participant.id)
     vote = await tx.votes.put(proposal.id, participant, choice, now)
     await tx.events.append(
         VoteCast(
             now, rules.by_label(actor), proposal.id, debate.id, participant.id,
             participant.member_id, participant.participant_class.value, choice.value,
-            previous.choice.value if previous else None,
+            previous.value if previous else None,
         )
     )
     if choice is VoteChoice.FOR:

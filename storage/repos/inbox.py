@@ -83,16 +83,17 @@ class InboxRepo:
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(news))
         args = [v for n in news for v in (n.activity_id, n.activity_type, n.actor, n.recipient,
                                           n.key_id, n.signature_scheme, n.body, stamp, stamp)]
-        # One statement still: ids that retention deleted are remembered in inbox_seen.
-        async with self.conn.execute(
+        # One statement still: ids that retention deleted are remembered in inbox_seen. One
+        # call too (execute_fetchall): a cursor's execute, fetch and close are a thread hop each.
+        rows = await self.conn.execute_fetchall(
             "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
             " signature_scheme, body, next_attempt_at, received_at)"
             f" SELECT * FROM (VALUES {values}) AS v WHERE NOT EXISTS"
             " (SELECT 1 FROM inbox_seen s WHERE s.activity_id = v.column1)"
             " ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
             args,
-        ) as cur:
-            inserted = {row[0] for row in await cur.fetchall()}
+        )
+        inserted = {row[0] for row in rows}
         results, seen = [], set()
         for n in news:  # the same id twice in one batch: the first one was the new one
             results.append(n.activity_id in inserted and n.activity_id not in seen)

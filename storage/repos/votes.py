@@ -41,6 +41,15 @@ class VoteRepo:
             row = await cur.fetchone()
         return _vote(row) if row else None
 
+    async def find_choice(self, proposal_id: int, participant_id: int) -> VoteChoice | None:
+        """Only the current choice: what casting a vote needs (no joins, issue 3)."""
+        async with self.conn.execute(
+            "SELECT choice FROM votes WHERE proposal_id = ? AND participant_id = ?",
+            (proposal_id, participant_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return VoteChoice(row[0]) if row else None
+
     async def put(
         self, proposal_id: int, participant: ParticipantRef, choice: VoteChoice, at: datetime
     ) -> Vote:

@@ -218,3 +218,41 @@ async def test_a_host_that_stalled_starts_its_next_attempts_in_the_stalled_lane(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_presumed_dead_host_waits_for_the_live_ones_within_a_bound(
+        make_fed_node, sinks, black_hole, monkeypatch):
+    # Given one slot, live hosts answering in 50 ms, and a host already presumed dead
+    alpha = await make_fed_node("alpha", delivery_concurrency=1, delivery_per_host=2,
+                                fetch_timeout_seconds=5.0)
+    black_hole(["dead.test"])
+    live = [f"live{i}.test" for i in range(4)]
+    sink = await sinks(live, delay=0.05)
+    pool = alpha.fed.pool
+    pool._suspect("dead.test")
+    # When an activity goes to the dead host first, then to the live ones
+    await _queue(alpha, ["http://dead.test/inbox"] + [f"http://{h}/inbox" for h in live])
+    task = asyncio.create_task(pool.run_forever(0.02))
+    try:
+        await _until(lambda: _true(pool.stalled == 1), timeout=3)
+        # Then its attempt started only once every live host was served, in the stalled lane
+        assert sorted(h for h, _ in sink.received) == live
+        assert pool.active == 0
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    # And with live work that never ends in time, it still starts after the bound
+    monkeypatch.setattr(delivery, "SUSPECT_DEFER_SECONDS", 0.1)
+    beta = await make_fed_node("beta", delivery_concurrency=1, delivery_per_host=2,
+                               fetch_timeout_seconds=5.0)
+    slow = await sinks(["slow.test"], delay=2.0)
+    beta.fed.pool._suspect("dead.test")
+    await _queue(beta, ["http://slow.test/inbox", "http://dead.test/inbox"])
+    task = asyncio.create_task(beta.fed.pool.run_forever(0.02))
+    try:
+        waited = await _until(lambda: _true(beta.fed.pool.stalled == 1), timeout=1.5)
+        assert waited < 1.0 and beta.fed.pool.active == 1 and not slow.received
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
