@@ -49,18 +49,12 @@ async def _debate_data(reader, slug: str, order_key: str, status_key: str, after
     return found, await reader.debate_settings.get(found.id), tuple(in_charge), page
 
 
-async def _read_cached(reader, key, compute):
-    """Through the reader's cache (storage/cache.py: dropped at any commit) when it has one."""
-    cache = getattr(reader, "cache", None)
-    return await (compute() if cache is None else cache.get(key, compute))
-
-
 async def debate(request: web.Request) -> web.Response:
     """/debats/{slug}: description, status, rules, who is in charge, and its proposals."""
     reader = request.app[appkeys.DATABASE].read()
     templates = request.app[appkeys.TEMPLATES]
     context = await _debate_context(request, reader)
-    cache = getattr(reader, "cache", None)
+    cache = reader.cache
     if cache is None or request.method != "GET" or viewer(request) is not None:
         return templates.render(request, "debate.html", context)
     # A visitor's page is the same for every visitor (no form token: it shows no form to
@@ -89,8 +83,8 @@ async def _debate_context(request: web.Request, reader) -> dict:
     # Unknown order and status words read as the defaults: one entry for them all.
     order_key = order_key if order_key in ORDERS else "recentes"
     status_key = status_key if status_key in STATUSES else ""
-    found, settings, in_charge, page = await _read_cached(
-        reader, ("debate page", slug, order_key, status_key, after),
+    found, settings, in_charge, page = await reader.cached(
+        ("debate page", slug, order_key, status_key, after),
         lambda: _debate_data(reader, slug, order_key, status_key, after))
     now = request.app[appkeys.CLOCK].now()
     here = f"/debats/{found.slug}"

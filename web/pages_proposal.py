@@ -113,20 +113,14 @@ async def _proposal_reads(reader, clock, proposal_id: int, member: Member | None
     return detail, columns, amendments, history, in_charge, counts
 
 
-async def _read_cached(reader, key, compute):
-    """Through the reader's cache (storage/cache.py: dropped at any commit) when it has one."""
-    cache = getattr(reader, "cache", None)
-    return await (compute() if cache is None else cache.get(key, compute))
-
-
 async def proposal_context(request: web.Request, proposal_id: int, reader=None) -> dict:
     """Everything proposal.html shows, for this viewer and these page cursors."""
     reader = reader or request.app[appkeys.DATABASE].read()
     clock = request.app[appkeys.CLOCK]
     member, query = viewer(request), request.query
     cursors = tuple(query.get(k) or None for k in CURSOR_PARAMS)
-    detail, columns, amendments, history, in_charge, counts = await _read_cached(
-        reader, ("proposal page", proposal_id, member.id if member else None, cursors),
+    detail, columns, amendments, history, in_charge, counts = await reader.cached(
+        ("proposal page", proposal_id, member.id if member else None, cursors),
         lambda: _proposal_reads(reader, clock, proposal_id, member, *cursors))
     # The one part that follows the clock, not the data: never taken from the cache.
     detail = replace(detail, is_overdue=rules.is_answer_overdue(detail.proposal, clock.now()))
@@ -187,7 +181,7 @@ async def render_proposal(request: web.Request, proposal_id: int, *, errors: dic
                           form: dict | None = None, status: int = 200) -> web.Response:
     reader = request.app[appkeys.DATABASE].read()
     context = await proposal_context(request, proposal_id, reader)
-    cache = getattr(reader, "cache", None)
+    cache = reader.cache
     if (errors or form or status != 200 or request.method != "GET" or cache is None
             or viewer(request) is not None):
         if errors or form:  # items show the errors and input: rendered afresh

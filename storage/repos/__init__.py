@@ -47,6 +47,11 @@ class Repos:
         # The network view (issue 5)
         self.network = NetworkRepo(conn)
 
+    async def cached(self, key, compute):
+        """`await compute()` through the read cache (dropped at any commit) when this
+        connection has one; inside a transaction, always computed."""
+        return await (compute() if self.cache is None else self.cache.get(key, compute))
+
 
 __all__ = [
     "Repos", "AmendmentRepo", "AnswerRepo", "ArgumentRepo", "DebateRepo", "DebateRoleRepo",
