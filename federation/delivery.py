@@ -170,8 +170,11 @@ class DeliveryPool:
                         log.exception("claiming deliveries failed")  # loop boundary
                     # Nothing more is due: the presumed-dead hosts' turn once the live are done.
                     self._start_ready(idle=claimed is not None and len(claimed) < wanted)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the event is set, and the pool then never stops (a test hung).
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                    async with asyncio.timeout(poll_seconds):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
         finally:
