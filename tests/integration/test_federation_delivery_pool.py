@@ -205,7 +205,10 @@ async def test_a_host_that_stalled_starts_its_next_attempts_in_the_stalled_lane(
         pool.wake()
         await _until(lambda: _delivered(alpha, 1), timeout=2)
         # Then the dead host's second attempt never took the slot: it went straight to the
-        # stalled lane, the live host was served at once
+        # stalled lane (deferred until the live work is done, at most SUSPECT_DEFER_SECONDS),
+        # the live host was served at once
+        await _until(lambda: _true(pool.stalled == 2 and pool.active == 0),
+                     timeout=delivery.SUSPECT_DEFER_SECONDS + 1)
         assert pool.stalled == 2 and pool.active == 0
         assert [h for h, _ in sink.received] == ["live.test"]
         # And an answer from a presumed-dead host clears the presumption
