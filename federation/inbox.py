@@ -15,8 +15,8 @@ from storage.repos.inbox import NewInboxMessage
 from . import vocab
 from .actors import SignerUnknown, Verified
 from .local_actors import LocalActor
-from .signatures import SignatureError, parse_key_id
-from .uris import ActorKind, host_of, origin_of
+from .signatures import SignatureError, header_fields, parse_key_id
+from .uris import ActorKind, host_of, origin_of, same_origin
 
 if TYPE_CHECKING:
     from .context import Federation
@@ -95,8 +95,10 @@ def parse_json(body: bytes) -> tuple[dict[str, Any], str, str]:
     return document, activity_id, actor
 
 
-def check_policy(fed: Federation, *urls: str) -> None:
+def check_policy(fed: Federation, actor: str, activity_id: str, key_id: str) -> None:
     """Blocked domains (and their subdomains) are refused before anything is fetched."""
+    # An activity id on the actor's origin has the actor's domain: checked once.
+    urls = (actor, key_id) if same_origin(activity_id, actor) else (actor, activity_id, key_id)
     for url in urls:
         origin = origin_of(url)
         if origin is not None and fed.blocked(origin[1]):
@@ -104,7 +106,7 @@ def check_policy(fed: Federation, *urls: str) -> None:
 
 
 async def verify_signature(fed: Federation, request: web.Request, body: bytes,
-                           key_id: str | None = None) -> Verified:
+                           key_id: str | None = None, headers=None) -> Verified:
     """The signature holds for this request, with the key its owner's actor publishes.
 
     On the loop: a worker thread for the RSA check (it releases the GIL) measured slower, as
@@ -112,8 +114,8 @@ async def verify_signature(fed: Federation, request: web.Request, body: bytes,
     url = fed.uris.base + request.raw_path  # path as received; host must be ours (signed)
     try:
         return await fed.remote.verify(method=request.method, url=url,
-                                       headers=list(request.headers.items()), body=body,
-                                       key_id=key_id)
+                                       headers=headers or list(request.headers.items()),
+                                       body=body, key_id=key_id)
     except SignatureError as exc:
         raise InboxRejected(401, exc.reason) from None
     except SignerUnknown as exc:
@@ -127,7 +129,7 @@ def check_ownership(fed: Federation, verified: Verified, activity_id: str, actor
         raise InboxRejected(401, "actor is local: local activities never come from outside")
     if verified.signer.ap_id != actor:
         raise InboxRejected(401, "key owner is not the activity's actor")
-    if origin_of(activity_id) != origin_of(actor):
+    if not same_origin(activity_id, actor):
         raise InboxRejected(401, "activity id and actor have different origins")
 
 
@@ -168,13 +170,14 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
     """Run the whole edge pipeline; raise InboxRejected on the first failed step."""
     recipient, body = await check_request(fed, request, kind, name)
     activity, activity_id, actor = parse_json(body)
+    headers = header_fields(request.headers.items())  # read once for both steps
     try:
-        key_id = parse_key_id(list(request.headers.items()))
+        key_id = parse_key_id(headers)
     except SignatureError as exc:
         raise InboxRejected(401, exc.reason) from None
     # Policy before the signature: nothing is fetched from a blocked domain (issue 4).
     check_policy(fed, actor, activity_id, key_id)
-    verified = await verify_signature(fed, request, body, key_id)
+    verified = await verify_signature(fed, request, body, key_id, headers)
     # At this point the request is authentic: its key's owner signed this exact body.
     check_ownership(fed, verified, activity_id, actor)
     # At this point the actor is the signer and the activity is theirs to send.

@@ -222,10 +222,21 @@ def content_digest_header(body: bytes) -> str:
 # Request view shared by both schemes
 
 
-def _header_map(headers: Headers) -> dict[str, str]:
+class HeaderFields(dict):
+    """Header fields as the verifier reads them (see `_header_map`), made once per request."""
+
+
+def header_fields(headers: Headers) -> HeaderFields:
+    """The request's header fields read once, for both `parse_key_id` and the verification."""
+    return _header_map(headers)
+
+
+def _header_map(headers: Headers) -> HeaderFields:
     """Lower-case names; repeated fields joined with ", " (RFC 9110 §5.3); values trimmed."""
+    if type(headers) is HeaderFields:
+        return headers
     items = headers.items() if isinstance(headers, Mapping) else headers
-    fields: dict[str, str] = {}
+    fields = HeaderFields()
     for name, value in items:
         key, value = name.lower(), value.strip(" \t")
         fields[key] = f"{fields[key]}, {value}" if key in fields else value

@@ -52,6 +52,30 @@ def origin_of(url: str) -> Origin | None:
     return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
 
 
+@functools.lru_cache(maxsize=1024)
+def _origin_prefix(url: str) -> str | None:
+    """`scheme://host[:port]/` when `url` spells its origin that way (lower case, no userinfo,
+    the port only when not the default): every URL that starts with it has that origin, as
+    the authority ends at the first slash."""
+    origin = origin_of(url)
+    if origin is None:
+        return None
+    scheme, host, port = origin
+    prefix = f"{scheme}://{host if port == _DEFAULT_PORTS[scheme] else f'{host}:{port}'}/"
+    return prefix if url.startswith(prefix) else None
+
+
+def same_origin(url: str, other: str) -> bool:
+    """Whether `url` is an http(s) URL with `other`'s origin. `other` is the one asked about
+    often (an actor); `url` may be seen once (an activity id): the common case is a prefix
+    test, without parsing `url` or filling origin_of's cache with it."""
+    prefix = _origin_prefix(other)
+    if prefix is not None and url.startswith(prefix):
+        return True
+    mine = origin_of.__wrapped__(url)
+    return mine is not None and mine == origin_of(other)
+
+
 def host_of(url: str) -> str:
     """The netloc used as a peer's name: lower-case host, with its port when not the default."""
     origin = origin_of(url)

@@ -52,12 +52,26 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+# NaN and Infinity are not JSON (RFC 8259), though Python reads them; refused here, they never
+# reach storage (whose json_valid() CHECK would fail a whole batch). One decoder for all:
+# json.loads with an argument builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def _loads(body: bytes | str) -> Any:
+    """json.loads(body, parse_constant=_no_constant), the same text rules (bytes in UTF-8,
+    -16 or -32; a byte order mark only on bytes)."""
+    if isinstance(body, bytes | bytearray):
+        body = body.decode(json.detect_encoding(body), "surrogatepass")
+    elif body.startswith("\ufeff"):
+        raise ValueError("Unexpected UTF-8 BOM")
+    return _DECODER.decode(body)
+
+
 def parse_json(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Decode JSON, refusing nesting deeper than `max_depth` (checked without recursion)."""
     try:
-        # NaN and Infinity are not JSON (RFC 8259), though Python reads them; refused here,
-        # they never reach storage (whose json_valid() CHECK would fail a whole batch).
-        value = json.loads(body, parse_constant=_no_constant)
+        value = _loads(body)
     except RecursionError:  # the C decoder's own guard, far deeper than ours
         raise MalformedActivity(f"JSON nested deeper than {max_depth} levels") from None
     except (ValueError, UnicodeDecodeError):
