@@ -36,8 +36,7 @@ async def get_debate(tx: Reader, slug: str) -> Debate:
 
 
 async def proposal_in_debate(tx: Reader, proposal_id: int) -> tuple[Proposal, Debate]:
-    proposal = await tx.proposals.get(proposal_id)
-    return proposal, await tx.debates.get(proposal.debate_id)
+    return await tx.proposals.get_in_debate(proposal_id)
 
 
 async def roles_in(tx: Reader, debate_id: int, actor: Actor | None) -> frozenset[DebateRole]:

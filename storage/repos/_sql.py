@@ -9,7 +9,9 @@ from node.errors import Invalid
 def to_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    if value.tzinfo is not timezone.utc:  # the clock's own times are UTC already
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(timespec="microseconds")
 
 
 def to_datetime(value: str | None) -> datetime | None:

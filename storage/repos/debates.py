@@ -16,18 +16,24 @@ _COLUMNS = (
 )
 
 
-def _debate(row) -> Debate:
+def columns_as(table: str, prefix: str) -> str:
+    """The debate's columns from `table`, each as `prefix` + name (for a join)."""
+    return ", ".join(f"{table}.{c} AS {prefix}{c}" for c in _COLUMNS.replace(" ", "").split(","))
+
+
+def debate_from_row(row, p: str = "") -> Debate:
+    """A debate from its columns, named with prefix `p` when read through a join."""
     return Debate(
-        id=row["id"],
-        slug=row["slug"],
-        title=row["title"],
-        description=row["description"],
-        status=DebateStatus(row["status"]),
-        opens_at=to_datetime(row["opens_at"]),
-        closes_at=to_datetime(row["closes_at"]),
-        created_by_id=row["created_by_id"],
-        created_at=to_datetime(row["created_at"]),
-        updated_at=to_datetime(row["updated_at"]),
+        id=row[p + "id"],
+        slug=row[p + "slug"],
+        title=row[p + "title"],
+        description=row[p + "description"],
+        status=DebateStatus(row[p + "status"]),
+        opens_at=to_datetime(row[p + "opens_at"]),
+        closes_at=to_datetime(row[p + "closes_at"]),
+        created_by_id=row[p + "created_by_id"],
+        created_at=to_datetime(row[p + "created_at"]),
+        updated_at=to_datetime(row[p + "updated_at"]),
     )
 
 
@@ -38,7 +44,7 @@ class DebateRepo:
     async def _one(self, where: str, *args) -> Debate | None:
         async with self.conn.execute(f"SELECT {_COLUMNS} FROM debates WHERE {where}", args) as cur:
             row = await cur.fetchone()
-        return _debate(row) if row else None
+        return debate_from_row(row) if row else None
 
     async def get(self, debate_id: int) -> Debate:
         debate = await self._one("id = ?", debate_id)
@@ -53,7 +59,7 @@ class DebateRepo:
             return {}
         rows = await self.conn.execute_fetchall(
             f"SELECT {_COLUMNS} FROM debates WHERE id IN ({', '.join('?' for _ in ids)})", ids)
-        return {row["id"]: _debate(row) for row in rows}
+        return {row["id"]: debate_from_row(row) for row in rows}
 
     async def find_by_slug(self, slug: str) -> Debate | None:
         return await self._one("slug = ?", slug)
@@ -81,7 +87,7 @@ class DebateRepo:
             " AND closes_at <= ? ORDER BY id",
             (to_text(now),),
         ) as cur:
-            return [_debate(r) for r in await cur.fetchall()]
+            return [debate_from_row(r) for r in await cur.fetchall()]
 
     async def list_page(
         self, *, statuses: tuple[DebateStatus, ...] | None = None, after: str | None = None,
@@ -95,7 +101,7 @@ class DebateRepo:
             f"SELECT {_COLUMNS} FROM debates WHERE {where} ORDER BY id LIMIT ?", (*args, limit + 1)
         ) as cur:
             rows = await cur.fetchall()
-        items = tuple(_debate(r) for r in rows[:limit])
+        items = tuple(debate_from_row(r) for r in rows[:limit])
         return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     async def count_by_status(self) -> dict[DebateStatus, int]:

@@ -10,6 +10,7 @@ import aiosqlite
 
 from node.errors import NotFound
 from node.model import (
+    Debate,
     AnswerKind,
     Article,
     HistoryEntry,
@@ -30,6 +31,8 @@ from node.model import (
 
 from . import _keyset
 from ._sql import to_datetime, to_text
+from .debates import columns_as as debate_columns
+from .debates import debate_from_row
 from .participants import ref_columns, ref_from_row, ref_joins
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -55,6 +58,11 @@ def _support_sql(classes: frozenset[ParticipantClass]) -> tuple[str, list[str]]:
         f" AND sv.voter_class IN ({marks}))"
     )
     return sql, sorted(ParticipantClass(c).value for c in classes)
+
+_SELECT_IN_DEBATE = (
+    _SELECT.replace(" FROM proposals p", f", {debate_columns('d', 'd_')} FROM proposals p", 1)
+    + " JOIN debates d ON d.id = p.debate_id WHERE p.id = ?"
+)
 
 
 def _proposal(row) -> Proposal:
@@ -97,6 +105,14 @@ class ProposalRepo:
         if proposal is None:
             raise NotFound(f"no proposal with id {proposal_id}")
         return proposal
+
+    async def get_in_debate(self, proposal_id: int) -> tuple[Proposal, Debate]:
+        """The proposal and its debate in one query (every vote and contribution asks)."""
+        async with self.conn.execute(_SELECT_IN_DEBATE, (proposal_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound(f"no proposal with id {proposal_id}")
+        return _proposal(row), debate_from_row(row, "d_")
 
     async def add(
         self, debate_id: int, author_id: int, draft: ProposalDraft, at: datetime
