@@ -25,10 +25,12 @@ Writes = Callable[[object, list[T]], Awaitable[list[R]]]
 
 
 class GroupCommit(Generic[T, R]):
-    def __init__(self, db: Database, write: Writes, *, max_batch: int = 500):
+    def __init__(self, db: Database, write: Writes, *, max_batch: int = 500,
+                 inline: bool = False):
         self.db = db
         self.write = write
         self.max_batch = max_batch
+        self.inline = inline  # statements on the loop's thread: Database.transaction(inline=)
         self._queue: list[tuple[T, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
 
@@ -50,7 +52,7 @@ class GroupCommit(Generic[T, R]):
                 batch = self._queue[: self.max_batch]
                 del self._queue[: self.max_batch]
                 try:
-                    async with self.db.transaction() as tx:
+                    async with self.db.transaction(inline=self.inline) as tx:
                         results = await self.write(tx.conn, [item for item, _ in batch])
                 except asyncio.CancelledError:
                     for _, future in batch:

@@ -118,8 +118,10 @@ class DeliveryPool:
         self._wake = asyncio.Event()
         # Outcomes by group commit: the attempts that end while one transaction is being
         # written share the next one.
+        # Inline: an outcome is one or two UPDATEs by primary key, and each attempt holds its
+        # slot until its outcome is committed (the kill test's bound on repeats).
         self._recorder: GroupCommit[Attempt, str] = GroupCommit(
-            fed.db, lambda conn, attempts: _write_attempts(fed, conn, attempts))
+            fed.db, lambda conn, attempts: _write_attempts(fed, conn, attempts), inline=True)
 
     def wake(self) -> None:
         """New deliveries may be due (or a slot freed): claim now rather than at the next poll."""
