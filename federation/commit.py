@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -25,10 +26,16 @@ Writes = Callable[[object, list[T]], Awaitable[list[R]]]
 
 
 class GroupCommit(Generic[T, R]):
-    def __init__(self, db: Database, write: Writes, *, max_batch: int = 500,
-                 inline: bool = False):
+    def __init__(self, db: Database, write: Writes | None = None, *,
+                 write_now: Callable[[sqlite3.Connection, list[T]], list[R]] | None = None,
+                 max_batch: int = 500, inline: bool = False):
+        if (write is None) == (write_now is None):
+            raise ValueError("give write (async, in a transaction) or write_now (plain sqlite3)")
         self.db = db
         self.write = write
+        # write_now: the whole transaction in one call on the writer's thread (no hop per
+        # statement): Database.write_in_one_call.
+        self.write_now = write_now
         self.max_batch = max_batch
         self.inline = inline  # statements on the loop's thread: Database.transaction(inline=)
         self._queue: list[tuple[T, asyncio.Future]] = []
@@ -52,8 +59,13 @@ class GroupCommit(Generic[T, R]):
                 batch = self._queue[: self.max_batch]
                 del self._queue[: self.max_batch]
                 try:
-                    async with self.db.transaction(inline=self.inline) as tx:
-                        results = await self.write(tx.conn, [item for item, _ in batch])
+                    items = [item for item, _ in batch]
+                    if self.write_now is not None:
+                        results = await self.db.write_in_one_call(
+                            lambda conn: self.write_now(conn, items))
+                    else:
+                        async with self.db.transaction(inline=self.inline) as tx:
+                            results = await self.write(tx.conn, items)
                 except asyncio.CancelledError:
                     for _, future in batch:
                         future.cancel()

@@ -13,7 +13,7 @@ import aiohttp
 
 from node.ports import Clock
 from storage.db import Database
-from storage.repos.inbox import InboxRepo, NewInboxMessage
+from storage.repos.inbox import NewInboxMessage, add_many_now
 
 from . import dispatch, fanout
 from .actors import RemoteActors, SignatureSchemes
@@ -94,7 +94,7 @@ class Federation:
         self.pool = DeliveryPool(self)
         # The inbox records verified activities by group commit (inbox.record).
         self.inbox_commits: GroupCommit[NewInboxMessage, bool] = GroupCommit(
-            database, lambda conn, messages: InboxRepo(conn).add_many(messages, self.now()))
+            database, write_now=lambda conn, messages: add_many_now(conn, messages, self.now()))
         self.jrd_cache = JrdCache()
 
     def now(self) -> datetime:

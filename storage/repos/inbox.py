@@ -1,6 +1,7 @@
 """The inbox queue: verified incoming activities and their processing state."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,26 +80,8 @@ class InboxRepo:
         """`add` for many messages in one statement; for each, whether it was new."""
         if not news:
             return []
-        stamp = to_text(at)
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(news))
-        args = [v for n in news for v in (n.activity_id, n.activity_type, n.actor, n.recipient,
-                                          n.key_id, n.signature_scheme, n.body, stamp, stamp)]
-        # One statement still: ids that retention deleted are remembered in inbox_seen. One
-        # call too (execute_fetchall): a cursor's execute, fetch and close are a thread hop each.
-        rows = await self.conn.execute_fetchall(
-            "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
-            " signature_scheme, body, next_attempt_at, received_at)"
-            f" SELECT * FROM (VALUES {values}) AS v WHERE NOT EXISTS"
-            " (SELECT 1 FROM inbox_seen s WHERE s.activity_id = v.column1)"
-            " ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
-            args,
-        )
-        inserted = {row[0] for row in rows}
-        results, seen = [], set()
-        for n in news:  # the same id twice in one batch: the first one was the new one
-            results.append(n.activity_id in inserted and n.activity_id not in seen)
-            seen.add(n.activity_id)
-        return results
+        # One call (execute_fetchall): a cursor's execute, fetch and close are a thread hop each.
+        return _were_new(news, await self.conn.execute_fetchall(*_insert_many(news, at)))
 
     async def claim_due(self, now: datetime, lease_until: datetime,
                         limit: int) -> list[InboxMessage]:
@@ -176,3 +159,37 @@ class InboxRepo:
     async def count(self) -> int:
         async with self.conn.execute("SELECT count(*) FROM inbox_messages") as cur:
             return (await cur.fetchone())[0]
+
+
+def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
+                 at: datetime) -> list[bool]:
+    """InboxRepo.add_many on a plain sqlite3 connection, inside the caller's transaction
+    (Database.write_in_one_call: the inbox's group commit in one thread call)."""
+    if not news:
+        return []
+    return _were_new(news, conn.execute(*_insert_many(news, at)).fetchall())
+
+
+def _insert_many(news: list[NewInboxMessage], at: datetime) -> tuple[str, list]:
+    stamp = to_text(at)
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(news))
+    args = [v for n in news for v in (n.activity_id, n.activity_type, n.actor, n.recipient,
+                                      n.key_id, n.signature_scheme, n.body, stamp, stamp)]
+    # One statement still: ids that retention deleted are remembered in inbox_seen.
+    return (
+        "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
+        " signature_scheme, body, next_attempt_at, received_at)"
+        f" SELECT * FROM (VALUES {values}) AS v WHERE NOT EXISTS"
+        " (SELECT 1 FROM inbox_seen s WHERE s.activity_id = v.column1)"
+        " ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
+        args,
+    )
+
+
+def _were_new(news: list[NewInboxMessage], rows) -> list[bool]:
+    inserted = {row[0] for row in rows}
+    results, seen = [], set()
+    for n in news:  # the same id twice in one batch: the first one was the new one
+        results.append(n.activity_id in inserted and n.activity_id not in seen)
+        seen.add(n.activity_id)
+    return results

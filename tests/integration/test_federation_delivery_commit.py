@@ -77,3 +77,30 @@ async def test_the_same_activity_posted_concurrently_is_recorded_once(make_fed_n
     assert message.activity_id == follow["id"]
     await settle(alpha)
     assert (await InboxRepo(alpha.db.read().conn).find(follow["id"])).state == "processed"
+
+
+async def test_writes_in_one_thread_call_share_transactions_and_roll_back_together(
+        make_fed_node):
+    alpha = await make_fed_node("alpha")
+    async with alpha.db.transaction() as tx:
+        await tx.conn.execute("CREATE TABLE u (x INTEGER PRIMARY KEY)")
+
+    def write(conn, items: list[int]) -> list[int]:
+        conn.executemany("INSERT INTO u VALUES (?)", [(i,) for i in items])
+        return [i + 1 for i in items]
+
+    commits = GroupCommit(alpha.db, write_now=write)
+    before = alpha.db.commits
+    # When 30 tasks submit at once
+    assert await asyncio.gather(*(commits.submit(i) for i in range(30))) == list(range(1, 31))
+    # Then every row is there, written in fewer transactions than items
+    rows = await alpha.db.read().conn.execute_fetchall("SELECT count(*) FROM u")
+    assert rows[0][0] == 30 and alpha.db.commits - before < 30
+    # When a batch holds a duplicate key, all of that batch fails and none of it is stored
+    results = await asyncio.gather(commits.submit(100), commits.submit(100),
+                                   return_exceptions=True)
+    assert all(isinstance(r, Exception) for r in results)
+    rows = await alpha.db.read().conn.execute_fetchall("SELECT count(*) FROM u WHERE x = 100")
+    assert rows[0][0] == 0
+    with pytest.raises(ValueError):
+        GroupCommit(alpha.db)  # neither kind of write

@@ -135,3 +135,27 @@ async def test_a_shared_write_that_cannot_take_the_lock_fails_clearly_and_the_ne
         assert await _names(db) == {"c"}
     finally:
         await db.close()
+
+
+async def test_a_write_in_one_call_commits_its_statements_together(db):
+    def write(conn: sqlite3.Connection) -> int:
+        conn.executemany("INSERT INTO items VALUES (?)", [("a",), ("b",)])
+        return conn.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    before = db.commits
+    assert await db.write_in_one_call(write) == 2
+    assert await _names(db) == {"a", "b"}  # committed: another connection sees them
+    assert db.commits == before + 1
+
+
+async def test_a_write_in_one_call_that_fails_leaves_nothing_and_the_writer_usable(db):
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO items VALUES ('half')")
+        conn.execute("INSERT INTO items VALUES ('half')")  # primary key: fails
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write_in_one_call(write)
+    assert await _names(db) == set()
+    async with db.transaction() as tx:  # no transaction left open on the writer
+        await tx.conn.execute("INSERT INTO items VALUES ('after')")
+    assert await _names(db) == {"after"}
