@@ -61,6 +61,7 @@ class RemoteActors:
     def __init__(self, fed: Federation):
         self.fed = fed
         self._by_key: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
+        self._window = timedelta(seconds=fed.settings.signature_window_seconds)
         self._new_hosts = True  # at start: whatever the table holds may lack its software
         self._software_scan_due = 0.0
 
@@ -132,14 +133,16 @@ class RemoteActors:
 
     async def key_owner(self, key_id: str, *, refresh: bool = False) -> tuple[RemoteActor, bool]:
         """The actor owning `key_id`, and whether it was fetched just now (not from the cache)."""
+        if not refresh:
+            # Held keys passed the checks below when they were stored: the common case first.
+            held = self._by_key.get(key_id)
+            if held is not None and held[0] > time.monotonic() and self._fresh(held[1]):
+                return held[1], False
         if vocab.id_of(key_id) is None:
             raise SignerUnknown("keyId is not an http(s) URL")
         if self.fed.uris.is_local(key_id):
             raise SignerUnknown("keyId names a local key")
         if not refresh:
-            held = self._by_key.get(key_id)
-            if held is not None and held[0] > time.monotonic() and self._fresh(held[1]):
-                return held[1], False
             cached = await RemoteRepo(self.fed.db.read().conn).find_actor_by_key(key_id)
             if cached is not None and self._fresh(cached) and not cached.is_gone:
                 self._remember_key(cached)
@@ -186,7 +189,7 @@ class RemoteActors:
         """
         key_id = key_id or parse_key_id(headers)  # the inbox parsed it already
         actor, fetched_now = await self.key_owner(key_id)
-        window = timedelta(seconds=self.fed.settings.signature_window_seconds)
+        window = self._window
         for attempt in range(2):
             try:
                 signature = verify_request(

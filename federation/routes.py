@@ -82,4 +82,4 @@ async def _inbox(fed: Federation, request: web.Request,
                  kind: uris.ActorKind | None) -> web.Response:
     name = request.match_info.get("slug") or request.match_info.get("username") or ""
     await inbox.receive(fed, request, kind, name)
-    return web.Response(status=202, text="accepted")
+    return web.Response(status=202)  # as Mastodon: nothing to say but the status

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from federation.uris import LocalName, Uris, host_of, origin_of
+from federation.uris import LocalName, Uris, host_of, origin_of, same_origin
 
 
 def test_ids_are_built_from_the_base_url():
@@ -45,3 +45,18 @@ def test_origins_make_default_ports_explicit():
     assert origin_of("https://a.example:8443/") != origin_of("https://a.example/")
     assert origin_of("ftp://a.example/") is None and origin_of("https://u:p@a.example/") is None
     assert host_of("http://a.example:8080/x") == "a.example:8080"
+
+
+def test_same_origin_by_prefix_or_by_parsing():
+    actor = "https://a.example/users/ana"
+    assert same_origin("https://a.example/activities/1", actor)
+    assert same_origin("https://A.EXAMPLE:443/activities/1", actor)  # parsed: same origin
+    assert not same_origin("https://a.example.evil/x", actor)
+    assert not same_origin("https://a.example:8443/x", actor)
+    assert not same_origin("http://a.example/x", actor)
+    assert not same_origin("https://evil.example/@a.example/x", actor)
+    assert not same_origin("https://u@a.example/x", actor)  # userinfo: not an origin we take
+    assert not same_origin("not a url", actor) and not same_origin("https://a.example/x", "x")
+    # An actor that spells its origin oddly still compares by parsing
+    assert same_origin("https://a.example/x", "https://A.example:443/users/ana")
+    assert same_origin("http://[::1]:8080/x", "http://[::1]:8080/users/ana")

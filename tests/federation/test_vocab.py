@@ -167,3 +167,14 @@ def test_rendered_actors_parse_back():
     # The mandate is escaped where it is HTML (summary, profile field) and plain in `mandate`.
     assert doc["summary"] == "<p>maire &amp; co</p>" and doc["mandate"] == "maire & co"
     assert doc["attachment"][0]["value"] == "maire &amp; co"
+
+
+def test_json_text_rules_are_those_of_json_loads():
+    # UTF-8 with or without a byte order mark, UTF-16 and -32 as bytes; NaN and Infinity refused
+    assert vocab.parse_json('{"a": "é"}'.encode()) == {"a": "é"}
+    assert vocab.parse_json(b"\xef\xbb\xbf{}") == {}
+    assert vocab.parse_json('{"a": 1}'.encode("utf-16")) == {"a": 1}
+    assert vocab.parse_json('{"a": 1}'.encode("utf-32-le")) == {"a": 1}
+    for bad in (b"NaN", b'{"a": -Infinity}', "\ufeff{}", b"\xff\xfe\xfd", b"{", b""):
+        with pytest.raises(vocab.MalformedActivity):
+            vocab.parse_json(bad)
