@@ -113,11 +113,29 @@ async def find_resource(fed: Federation, resource: str) -> tuple[str, LocalActor
     return (resource, actor) if actor is not None else None
 
 
+# `resource` by raw query string: the same few are asked again and again (Mastodon asks for
+# each actor it meets), and parsing a query string into a MultiDict is a good part of the
+# cost of an answer that is itself held as bytes. Exactly request.query's reading.
+_RESOURCE_BY_QUERY: OrderedDict[str, str] = OrderedDict()
+_QUERY_CACHE_SIZE = 1024
+
+
+def _resource_of(request: web.Request) -> str:
+    query = request.query_string
+    resource = _RESOURCE_BY_QUERY.get(query)
+    if resource is None:
+        resource = request.query.get("resource", "")[:600]
+        if len(query) <= 1000:
+            _RESOURCE_BY_QUERY[query] = resource
+            while len(_RESOURCE_BY_QUERY) > _QUERY_CACHE_SIZE:
+                _RESOURCE_BY_QUERY.popitem(last=False)
+    return resource
+
+
 async def webfinger(fed: Federation, request: web.Request) -> web.Response:
-    resource = request.query.get("resource", "")
+    resource = _resource_of(request)
     if not resource:
         return web.Response(status=400, text="the resource parameter is required")
-    resource = resource[:600]
     commits = fed.db.commits  # before reading: a commit meanwhile makes the answer stale
     held, body = fed.jrd_cache.answer(resource, commits)
     if not held:
