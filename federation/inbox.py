@@ -3,6 +3,7 @@ Every check finishes before anything is written; processing is dispatch.py's job
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -55,8 +56,7 @@ async def check_request(fed: Federation, request: web.Request, kind: ActorKind |
         recipient = await fed.local.find(kind, name)
         if recipient is None:
             raise InboxRejected(404, "no such inbox")
-    media = request.content_type.lower()
-    if media not in ACCEPTED_MEDIA_TYPES:
+    if _media_type(request.headers.get("Content-Type", "")) not in ACCEPTED_MEDIA_TYPES:
         raise InboxRejected(415, "expected application/activity+json")
     limit = fed.settings.max_inbox_bytes
     if request.content_length is not None and request.content_length > limit:
@@ -74,6 +74,12 @@ async def check_request(fed: Federation, request: web.Request, kind: ActorKind |
             raise InboxRejected(413, f"body larger than {limit} bytes")
         chunks.append(chunk)
     return recipient, b"".join(chunks)
+
+
+@functools.lru_cache(maxsize=64)  # peers send the same few Content-Type values
+def _media_type(content_type: str) -> str:
+    """The media type of a Content-Type value, lower case, without its parameters."""
+    return content_type.partition(";")[0].strip().lower()
 
 
 def parse_json(body: bytes) -> tuple[dict[str, Any], str, str]:
