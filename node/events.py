@@ -440,7 +440,12 @@ def event_payload(event: Event) -> dict:
     """A JSON-ready dict of the event's fields (datetimes as ISO 8601)."""
     # Field by field, not asdict(): asdict deep-copies every value first (a vote's event
     # cost more to copy than to store, issue 3); fields hold immutable values only.
-    return {f.name: _plain(getattr(event, f.name)) for f in fields(event)}
+    return {name: _plain(getattr(event, name)) for name in _field_names(type(event))}
+
+
+@functools.cache  # one entry per event class
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def _plain(value):

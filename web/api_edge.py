@@ -205,8 +205,8 @@ async def _body_value(request: web.Request) -> Any:
         raise web.HTTPBadRequest(text=f"The body is not valid JSON: {exc}.") from None
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every answer: json.dumps with arguments builds a new one per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def route(endpoint: Endpoint) -> web.RouteDef:

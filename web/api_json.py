@@ -47,7 +47,9 @@ Json = dict[str, Any]
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if value.tzinfo is not timezone.utc:  # the clock's own times are UTC already
+        value = value.astimezone(timezone.utc)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def page_json(page: Page[T], convert: Callable[[T], Json]) -> Json:

@@ -20,6 +20,10 @@ class StoredEvent:
     occurred_at: datetime
 
 
+# One encoder for every event: json.dumps with arguments builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class EventRepo:
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
@@ -27,7 +31,7 @@ class EventRepo:
     async def append(self, event: Event) -> int:
         async with self.conn.execute(
             "INSERT INTO events (type, payload, occurred_at) VALUES (?, ?, ?) RETURNING id",
-            (type(event).__name__, json.dumps(event_payload(event), ensure_ascii=False),
+            (type(event).__name__, _encode(event_payload(event)),
              to_text(event.occurred_at)),
         ) as cur:
             return (await cur.fetchone())[0]

@@ -47,7 +47,10 @@ def ref_joins(participant_id_column: str, p: str = "pa", m: str = "pm") -> str:
 def ref_from_row(row, prefix: str) -> ParticipantRef:
     # Remote participants show their handle (@user@host), or their address when their actor
     # is not cached.
-    handle = row[f"{prefix}_handle"] if f"{prefix}_handle" in row.keys() else None
+    try:  # not row.keys(): that builds the list of every column, for each row read
+        handle = row[f"{prefix}_handle"]
+    except IndexError:  # a query without the handle column
+        handle = None
     display_name = row[f"{prefix}_display_name"] or handle or row[f"{prefix}_ap_id"] or ""
     return ParticipantRef(
         id=row[f"{prefix}_id"],
