@@ -43,9 +43,28 @@ async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Pub
 
 
 async def publish_content_unhidden(ctx: Context, event: ContentUnhidden) -> list[Publication]:
-    """The proposal is shown again: its poll is created again, as when it was submitted."""
-    from .fanout import publish_proposal_submitted
+    """The proposal is shown again: its poll is created again, as when it was submitted. The
+    territories among the followers get the Question with `updated` at this moment: they keep
+    a deleted proposal's tombstone until a Create newer than the deletion (node/network.py);
+    Mastodon gets it without (it would show an "edited" mark)."""
+    from .fanout import Audience, Publication, _proposal
+    from .territories import is_territory, territory_question
 
     if event.target_kind != ContentKind.PROPOSAL.value:
         return []
-    return await publish_proposal_submitted(ctx, event)
+    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    if found is None:
+        return []
+    detail, question = found
+    followers = (group, ctx.node())
+    plain = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
+    restored = proposals.to_ap_create(
+        ctx.new_id(), territory_question(detail, question, shown_again_at=event.occurred_at),
+        published=event.occurred_at)
+    return [
+        Publication(group, plain, Audience(followers_of=followers,
+                                           where=lambda r: not is_territory(r)),
+                    question["id"]),
+        Publication(group, restored, Audience(followers_of=followers, where=is_territory),
+                    question["id"]),
+    ]

@@ -137,11 +137,15 @@ def _instant(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def territory_question(detail, question: dict) -> dict:
-    """The Question with `updated`: the last change of its content, status or answer."""
+def territory_question(detail, question: dict, shown_again_at: datetime | None = None) -> dict:
+    """The Question with `updated`: the last change of its content, status or answer, or
+    the moment moderation showed it again (a territory restores it only when `updated` is
+    newer than the deletion it received)."""
     changed = detail.proposal.updated_at
     if detail.answer is not None:
         changed = max(changed, detail.answer.answered_at)
+    if shown_again_at is not None:
+        changed = max(changed, shown_again_at)
     return {**question, "updated": _instant(changed)}
 
 
@@ -363,7 +367,8 @@ async def receive_question(work: Work, activity: vocab.Activity) -> bool:
     pending = await _prepare(fed, territory, [info])
     async with work.transaction() as tx:
         await _write(tx, fed, territory, pending)
-        await network.upsert_remote_proposal(tx, fed.clock, territory, info)
+        await network.upsert_remote_proposal(tx, fed.clock, territory, info,
+                                             created=activity.type == "Create")
     return True
 
 
@@ -425,8 +430,23 @@ async def receive_delete(work: Work, activity: vocab.Activity) -> bool:
                    or (isinstance(former, dict) and former.get("formerType") == "Question"))
     if known is None and not is_question:
         return False  # a reply or anything else: the generic handlers decide
+    # When the territory says when (a Tombstone's `deleted`, its own clock): a Create it sends
+    # later compares with that, not with when the Delete reached us.
+    deleted_at = None
+    if isinstance(former, dict) and "deleted" in former:
+        try:
+            deleted_at = _moment(former["deleted"], "deleted")
+        except Invalid:
+            deleted_at = None
     async with work.transaction() as tx:
-        await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id)
+        try:
+            await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id,
+                                                    deleted_at=deleted_at)
+        except Invalid:
+            if deleted_at is None:
+                raise
+            # A `deleted` out of range (a clock far ahead): when it reached us, then.
+            await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id)
     return True
 
 

@@ -637,10 +637,13 @@ async def upsert_remote_debate(
 
 
 async def upsert_remote_proposal(
-    tx: NetworkTx, clock: Clock, territory_ap_id: str, info: RemoteProposalInfo
+    tx: NetworkTx, clock: Clock, territory_ap_id: str, info: RemoteProposalInfo,
+    *, created: bool = False,
 ) -> IngestResult:
     """Insert a remote proposal, or update it only if its `updated_at` is newer (or only its
-    tally if `tallied_at` is newer); a tombstoned proposal never comes back."""
+    tally if `tallied_at` is newer). A tombstoned proposal stays deleted (a late or replayed
+    update is not a return), unless its territory creates it again (`created`: a Create,
+    as when moderation shows it again) with an `updated_at` newer than the deletion."""
     territory = await _territory(tx, territory_ap_id)
     now = clock.now()
     clean = validate_proposal(info, territory, now)
@@ -661,7 +664,11 @@ async def upsert_remote_proposal(
     if known.territory_id != territory.id:
         raise Forbidden("this proposal belongs to another territory")
     if known.deleted_at is not None:
-        return IngestResult(Ingested.DELETED, known)
+        if not (created and clean.updated_at > known.deleted_at):
+            return IngestResult(Ingested.DELETED, known)
+        # Created again after its deletion (both times are the territory's own clock).
+        return IngestResult(Ingested.UPDATED, await tx.network.update_proposal(
+            known.id, debate.id, clean, tallied_at, now))
     if clean.updated_at > known.updated_at:
         proposal = await tx.network.update_proposal(
             known.id, debate.id, clean, max(tallied_at, known.tallied_at), now)
@@ -694,6 +701,10 @@ async def tombstone_remote_proposal(
         raise Forbidden("this proposal belongs to another territory")
     if known.deleted_at is not None:
         return IngestResult(Ingested.DELETED, known)
+    if deleted_at is not None and known.updated_at > when:
+        # Deleted before its last change, by the territory's own clock: this Delete came late
+        # (the Create that showed it again overtook it).
+        return IngestResult(Ingested.STALE, known)
     return IngestResult(Ingested.DELETED, await tx.network.tombstone(known.id, when))
 
 

@@ -305,7 +305,8 @@ class NetworkRepo:
             "UPDATE remote_proposals SET debate_id = ?, title = ?, summary = ?, body = ?,"
             " status = ?, answer_kind = ?, answered_at = ?, themes = ?, url = ?,"
             " published_at = ?, updated_at = ?, answer_text = ?,"
-            f" {', '.join(f'{c} = ?' for c in _TALLY_COLUMNS)}, tallied_at = ?, received_at = ?"
+            f" {', '.join(f'{c} = ?' for c in _TALLY_COLUMNS)}, tallied_at = ?, received_at = ?,"
+            " deleted_at = NULL"  # content again: a tombstone created anew (node/network.py)
             " WHERE id = ?",
             (*self._content_args(debate_id, info), *_tally_args(info.tally), to_text(tallied_at),
              to_text(at), proposal_id),

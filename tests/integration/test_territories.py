@@ -148,6 +148,42 @@ async def test_a_hidden_proposal_leaves_the_followers_network_view(make_fed_node
     assert stored is not None and stored.deleted_at is not None and stored.title == ""
 
 
+async def test_a_proposal_shown_again_comes_back_to_the_followers_network_view(make_fed_node):
+    # Given beta follows alpha, and alpha's moderator hid one of its proposals
+    alpha, beta, alice = await _two_territories(make_fed_node)
+    velo = await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
+    await territories.follow_territory(beta.fed, "@alpha.test@alpha.test")
+    await settle(alpha, beta)
+    _tick(alpha, beta)
+    moderator = await add_member(alpha, "modo", role=Role.MODERATOR)
+    async with alpha.db.transaction() as tx:
+        await services.hide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL, velo,
+                                    "hors sujet")
+    await settle(alpha, beta)
+    assert _titles(await _network_page(beta)) == []
+    # When the moderator shows it again
+    _tick(alpha, beta)
+    async with alpha.db.transaction() as tx:
+        await services.unhide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL, velo,
+                                      "erreur de modération")
+    await settle(alpha, beta)
+    # Then beta lists it again, with its content, and finds it by search
+    assert _titles(await _network_page(beta)) == ["Déplacements à vélo sécurisés"]
+    assert _titles(await _network_page(beta, q="deplacements")) == [
+        "Déplacements à vélo sécurisés"]
+    stored = await NetworkRepo(beta.db.read().conn).find_proposal(
+        f"http://alpha.test/propositions/{velo}")
+    assert stored.deleted_at is None
+    # And its later changes still reach beta
+    _tick(alpha, beta)
+    async with alpha.db.transaction() as tx:
+        await services.change_proposal_status(tx, alpha.clock, Operator(), velo,
+                                              ProposalStatus.IN_DISCUSSION)
+    await settle(alpha, beta)
+    assert _titles(await _network_page(beta, statut="in_discussion")) == [
+        "Déplacements à vélo sécurisés"]
+
+
 async def test_a_delete_from_the_territory_tombstones_and_a_late_update_stays_dead(
         make_fed_node):
     # Given beta follows alpha, which has a proposal

@@ -223,6 +223,30 @@ async def test_delete_arriving_before_its_create_is_kept_and_the_create_ignored(
     assert await titles(db) == []
 
 
+async def test_a_tombstone_comes_back_only_when_created_again_after_its_deletion(db, clock):
+    # Given a proposal its territory deleted
+    await with_beta(db, clock)
+    info = a_remote(clock)
+    await ingest(db, clock, info)
+    clock.advance(minutes=1)
+    deleted_at = clock.now()
+    await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id,
+              deleted_at=deleted_at)
+    clock.advance(minutes=1)
+    # When its original Create arrives again (replayed: older than the deletion)
+    replayed = await run(db, network.upsert_remote_proposal, clock, BETA, info, created=True)
+    # Then it stays deleted
+    assert replayed.outcome is Ingested.DELETED and await titles(db) == []
+    # When the territory creates it again, after the deletion by its own clock
+    shown = replace(info, updated_at=deleted_at + timedelta(seconds=30))
+    restored = await run(db, network.upsert_remote_proposal, clock, BETA, shown, created=True)
+    # Then it is back with its content, and a Delete older than that change is stale
+    assert restored.outcome is Ingested.UPDATED and await titles(db) == [info.title]
+    stale = await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id,
+                      deleted_at=deleted_at)
+    assert stale.outcome is Ingested.STALE and await titles(db) == [info.title]
+
+
 async def test_proposal_needs_a_known_territory_and_debate(db, clock):
     # Given nothing known
     with pytest.raises(NotFound):
