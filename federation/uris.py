@@ -38,8 +38,7 @@ _LOCAL_PATH = re.compile(
 Origin = tuple[str, str, int]
 
 
-@functools.lru_cache(maxsize=4096)  # pure, and asked for the same few URLs many times a request
-def origin_of(url: str) -> Origin | None:
+def _parse_origin(url: str) -> Origin | None:
     """(scheme, host, port) of an absolute http(s) URL, default port made explicit; else None."""
     try:
         parts = urlsplit(url)
@@ -50,6 +49,10 @@ def origin_of(url: str) -> Origin | None:
     if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.username or parts.password:
         return None
     return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
+
+
+# Pure, and asked for the same few URLs many times a request.
+origin_of = functools.lru_cache(maxsize=4096)(_parse_origin)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -72,7 +75,7 @@ def same_origin(url: str, other: str) -> bool:
     prefix = _origin_prefix(other)
     if prefix is not None and url.startswith(prefix):
         return True
-    mine = origin_of.__wrapped__(url)
+    mine = _parse_origin(url)
     return mine is not None and mine == origin_of(other)
 
 

@@ -127,19 +127,31 @@ async def test_a_followed_territory_is_backfilled_then_kept_current(make_fed_nod
 
 
 
-async def test_a_hidden_proposal_leaves_the_followers_network_view(make_fed_node):
-    # Given beta follows alpha, which has a proposal
+async def _followed_with_a_proposal(make_fed_node):
+    """alpha with one proposal, followed by beta, everything delivered."""
     alpha, beta, alice = await _two_territories(make_fed_node)
     velo = await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
     await territories.follow_territory(beta.fed, "@alpha.test@alpha.test")
     await settle(alpha, beta)
+    return alpha, beta, velo
+
+
+async def _hide(alpha, proposal_id: int):
+    """A moderator of alpha hides the proposal; returns the moderator."""
+    moderator = await add_member(alpha, "modo", role=Role.MODERATOR)
+    async with alpha.db.transaction() as tx:
+        await services.hide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL,
+                                    proposal_id, "hors sujet")
+    return moderator
+
+
+async def test_a_hidden_proposal_leaves_the_followers_network_view(make_fed_node):
+    # Given beta follows alpha, which has a proposal
+    alpha, beta, velo = await _followed_with_a_proposal(make_fed_node)
     assert _titles(await _network_page(beta)) == ["Déplacements à vélo sécurisés"]
     # When a moderator of alpha hides it
     _tick(alpha, beta)
-    moderator = await add_member(alpha, "modo", role=Role.MODERATOR)
-    async with alpha.db.transaction() as tx:
-        await services.hide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL, velo,
-                                    "hors sujet")
+    await _hide(alpha, velo)
     await settle(alpha, beta)
     # Then beta no longer lists it, and keeps only a tombstone
     assert _titles(await _network_page(beta)) == []
@@ -150,15 +162,9 @@ async def test_a_hidden_proposal_leaves_the_followers_network_view(make_fed_node
 
 async def test_a_proposal_shown_again_comes_back_to_the_followers_network_view(make_fed_node):
     # Given beta follows alpha, and alpha's moderator hid one of its proposals
-    alpha, beta, alice = await _two_territories(make_fed_node)
-    velo = await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
-    await territories.follow_territory(beta.fed, "@alpha.test@alpha.test")
-    await settle(alpha, beta)
+    alpha, beta, velo = await _followed_with_a_proposal(make_fed_node)
     _tick(alpha, beta)
-    moderator = await add_member(alpha, "modo", role=Role.MODERATOR)
-    async with alpha.db.transaction() as tx:
-        await services.hide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL, velo,
-                                    "hors sujet")
+    moderator = await _hide(alpha, velo)
     await settle(alpha, beta)
     assert _titles(await _network_page(beta)) == []
     # When the moderator shows it again
@@ -187,10 +193,7 @@ async def test_a_proposal_shown_again_comes_back_to_the_followers_network_view(m
 async def test_a_delete_from_the_territory_tombstones_and_a_late_update_stays_dead(
         make_fed_node):
     # Given beta follows alpha, which has a proposal
-    alpha, beta, alice = await _two_territories(make_fed_node)
-    velo = await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
-    await territories.follow_territory(beta.fed, "@alpha.test@alpha.test")
-    await settle(alpha, beta)
+    alpha, beta, velo = await _followed_with_a_proposal(make_fed_node)
     question = f"http://alpha.test/propositions/{velo}"
     group = alpha.fed.local.of_debate(await alpha.db.read().debates.find_by_slug("mobilite"))
     # When alpha's Group sends Delete(Tombstone) (signed, over HTTP), then a replayed Update
