@@ -68,6 +68,13 @@ class ApiTokenIssued(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ApiTokenRevoked(Event):
+    member_id: int
+    token_id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class InvitationCreated(Event):
     invitation_id: int
     expires_at: datetime
@@ -393,6 +400,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MemberRoleChanged,
         ResidentVerified,
         ApiTokenIssued,
+        ApiTokenRevoked,
         InvitationCreated,
         PasswordResetRequested,
         PasswordReset,
@@ -430,8 +438,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
 # transparency log and open data (they carry no secret, but nobody else needs them).
 PRIVATE_EVENT_TYPES = frozenset(
     {
-        "ApiTokenIssued", "InvitationCreated", "PasswordResetRequested", "PasswordReset",
-        "PasswordChanged",
+        "ApiTokenIssued", "ApiTokenRevoked", "InvitationCreated", "PasswordResetRequested",
+        "PasswordReset", "PasswordChanged",
     }
 )
 

@@ -88,6 +88,17 @@ class PasswordReset:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A personal API token as the node knows it: never the token itself, only its hash."""
+
+    id: int
+    member_id: int
+    username: str
+    label: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Session:
     """A login session (owned by web/); `id_hash` is the SHA-256 of the cookie value."""
 

@@ -10,6 +10,7 @@ from .model import (
     AmendmentDraft,
     AmendmentStatus,
     AmendmentSummary,
+    ApiToken,
     Answer,
     AnswerKind,
     Argument,
@@ -72,6 +73,9 @@ class DebateStore(Protocol):
 
 class TokenStore(Protocol):
     async def add(self, member_id: int, token_hash: str, label: str, at: datetime) -> int: ...
+    async def get(self, token_id: int) -> ApiToken | None: ...
+    async def list(self, member_id: int | None = None) -> list[ApiToken]: ...
+    async def remove(self, token_id: int) -> bool: ...
 
 
 class EventLog(Protocol):

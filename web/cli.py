@@ -340,6 +340,27 @@ def cmd_token_create(args) -> int:
     return 0
 
 
+def cmd_token_list(args) -> int:
+    async def work(db):
+        async with db.transaction() as tx:
+            return await services.list_api_tokens(tx, OPERATOR, args.username)
+
+    _print_table([[str(t.id), t.username, t.created_at.isoformat(timespec="seconds"), t.label]
+                  for t in run_db(args, work)], ["ID", "MEMBER", "CREATED", "LABEL"])
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    async def work(db):
+        async with db.transaction() as tx:
+            return await services.revoke_api_token(tx, _clock(), OPERATOR, args.id)
+
+    token = run_db(args, work)
+    print(f"revoked token {token.id} of {token.username}"
+          f"{f' ({token.label})' if token.label else ''}; a running node refuses it at once")
+    return 0
+
+
 def cmd_debate_create(args) -> int:
     description = args.description or ""
     if args.description_file:
@@ -602,6 +623,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username")
     p.add_argument("--label", help="what the token is for")
     p.set_defaults(func=cmd_token_create)
+    p = token.add_parser("list", help="list tokens (id, member, date, label; never the token)")
+    p.add_argument("username", nargs="?", help="one member's tokens (default: everyone's)")
+    p.set_defaults(func=cmd_token_list)
+    p = token.add_parser("revoke", help="delete a token: requests with it are refused")
+    p.add_argument("id", type=int, help="the token's id, from `token list`")
+    p.set_defaults(func=cmd_token_revoke)
 
     debate = sub.group("debate", help="manage debates")
     p = debate.add_parser("create", help="create a debate (as a draft)")

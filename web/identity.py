@@ -20,6 +20,8 @@ API_PATH_PREFIX = "/api/"
 SESSION_LIFETIME = timedelta(days=30)
 # Sliding expiry, refreshed at most once a day to keep reads read-only.
 SESSION_REFRESH_AFTER = timedelta(days=1)
+# Bearer tokens resolved to their member, per server: at most this many (then forgotten).
+HELD_TOKENS = 4096
 
 
 class Unauthenticated(Exception):
@@ -42,6 +44,12 @@ def require_member(request: web.Request) -> Member:
 
 
 def identity_middleware(*, secure_cookie: bool):
+    # token -> (credentials generation, member). Every API request used to resolve its token
+    # (a hash and a join); the answer holds while no token or member row has changed, which
+    # one single-row read tells (triggers keep the number, whoever writes: migration 0010).
+    # Only valid tokens are held, so made-up ones cannot fill it.
+    held: dict[str, tuple[int, Member]] = {}
+
     @web.middleware
     async def middleware(request: web.Request, handler):
         request[VIEWER] = None
@@ -55,7 +63,17 @@ def identity_middleware(*, secure_cookie: bool):
             if scheme.lower() != "bearer" or not token.strip():
                 raise web.HTTPUnauthorized(text="Use 'Authorization: Bearer <token>'.",
                                            headers={"WWW-Authenticate": "Bearer"})
-            member = await reader.tokens.find_member(hash_token(token.strip()))
+            token = token.strip()
+            generation = await reader.tokens.credentials_generation()
+            known = held.get(token)
+            if known is not None and known[0] == generation:
+                member = known[1]
+            else:  # the generation is read first: a member read after it is at least as new
+                member = await reader.tokens.find_member(hash_token(token))
+                if member is not None:
+                    if len(held) >= HELD_TOKENS:
+                        held.clear()
+                    held[token] = (generation, member)
             if member is None:
                 raise web.HTTPUnauthorized(text="This token is not valid.",
                                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

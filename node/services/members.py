@@ -6,9 +6,10 @@ import secrets
 from datetime import timedelta
 
 from .. import rules
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..events import (
     ApiTokenIssued,
+    ApiTokenRevoked,
     InvitationCreated,
     MemberAdmitted,
     MemberRegistered,
@@ -20,6 +21,7 @@ from ..events import (
 )
 from ..model import (
     Actor,
+    ApiToken,
     Invitation,
     Member,
     NewMember,
@@ -160,6 +162,31 @@ async def issue_api_token(
     now = clock.now()
     token_id = await tx.tokens.add(member.id, hash_token(token), label, now)
     await tx.events.append(ApiTokenIssued(now, rules.by_label(actor), member.id, token_id, label))
+    return token
+
+
+async def list_api_tokens(tx: Tx, actor: Actor, username: str | None = None) -> list[ApiToken]:
+    """Tokens by id, label and date (the tokens themselves were shown once, at creation):
+    one member's, or everyone's for an administrator or the operator."""
+    if username is None:
+        rules.require(rules.may_manage_token(actor, owner_id=-1),
+                      "only an administrator can list every member's tokens")
+        return await tx.tokens.list()
+    member = await get_member(tx, username)
+    rules.require(rules.may_manage_token(actor, member.id), "these tokens are not yours")
+    return await tx.tokens.list(member.id)
+
+
+async def revoke_api_token(tx: Tx, clock: Clock, actor: Actor, token_id: int) -> ApiToken:
+    """Delete a token: the next request that presents it is refused (the server holds
+    resolved tokens only while migration 0010's counter stays the same)."""
+    token = await tx.tokens.get(token_id)
+    if token is None:
+        raise NotFound(f"no API token with id {token_id}")
+    rules.require(rules.may_manage_token(actor, token.member_id), "this token is not yours")
+    await tx.tokens.remove(token_id)
+    await tx.events.append(ApiTokenRevoked(clock.now(), rules.by_label(actor), token.member_id,
+                                           token_id, token.label))
     return token
 
 

@@ -7,7 +7,12 @@ import pytest
 
 from node import services
 from node.errors import Conflict, Forbidden, Invalid, NotFound
-from node.events import DebateStatusChanged, MemberAdmitted, ResidentVerified
+from node.events import (
+    PRIVATE_EVENT_TYPES,
+    DebateStatusChanged,
+    MemberAdmitted,
+    ResidentVerified,
+)
 from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
 from storage.db import Database
 from tests.support import FrozenClock
@@ -138,3 +143,41 @@ async def test_failed_use_case_writes_no_event(db, clock):
         async with db.transaction() as tx:
             await services.create_debate(tx, clock, OP, NewDebate("voirie", "x", ""))
     assert await _events(db) == []
+
+
+async def test_tokens_are_listed_and_revoked_by_their_owner_or_an_administrator(db, clock):
+    # Given two citizens with a token each and an administrator
+    async with db.transaction() as tx:
+        anne = await services.admit_member(tx, clock, OP, NewMember("anne", "Anne", Role.CITIZEN))
+        bruno = await services.admit_member(tx, clock, OP, NewMember("bruno", "Bruno", Role.CITIZEN))
+        admin = await services.admit_member(tx, clock, OP, NewMember("claire", "Claire", Role.ADMIN))
+        await services.issue_api_token(tx, clock, OP, "anne", "script")
+        await services.issue_api_token(tx, clock, OP, "bruno", "")
+    async with db.transaction() as tx:
+        # Then each sees their own; only an administrator sees everyone's
+        [own] = await services.list_api_tokens(tx, anne, "anne")
+        assert (own.username, own.label, own.member_id) == ("anne", "script", anne.id)
+        assert [t.username for t in await services.list_api_tokens(tx, admin)] == ["anne", "bruno"]
+        with pytest.raises(Forbidden):
+            await services.list_api_tokens(tx, bruno, "anne")
+        with pytest.raises(Forbidden):
+            await services.list_api_tokens(tx, bruno)
+    # And nobody revokes someone else's token, nor one that does not exist
+    with pytest.raises(Forbidden):
+        async with db.transaction() as tx:
+            await services.revoke_api_token(tx, clock, bruno, own.id)
+    with pytest.raises(NotFound):
+        async with db.transaction() as tx:
+            await services.revoke_api_token(tx, clock, admin, 999)
+    # When anne revokes hers
+    async with db.transaction() as tx:
+        revoked = await services.revoke_api_token(tx, clock, anne, own.id)
+    # Then it is gone, the revocation is a (private) event, and bruno's token stays
+    assert revoked == own
+    async with db.transaction() as tx:
+        assert await services.list_api_tokens(tx, anne, "anne") == []
+        assert [t.username for t in await services.list_api_tokens(tx, OP)] == ["bruno"]
+    async with db.read().conn.execute(
+            "SELECT payload FROM events WHERE type = 'ApiTokenRevoked'") as cur:
+        [(payload,)] = await cur.fetchall()
+    assert '"token_id":%d' % own.id in payload.replace(" ", "") and "ApiTokenRevoked" in PRIVATE_EVENT_TYPES

@@ -179,3 +179,41 @@ async def test_bearer_token_identifies_the_member_and_a_bad_one_is_refused(node)
         problem = await r.json(content_type=None)
         assert r.status == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
         assert problem["status"] == 401
+
+
+async def test_a_token_revoked_or_a_role_changed_by_another_process_counts_at_the_next_request(node):
+    # Given anne's token, used twice: the server now holds it resolved
+    from web.app import open_database
+
+    await _add_member(node)
+    async with node.db.transaction() as tx:
+        token = await services.issue_api_token(tx, node.clock, Operator(), "anne", "script")
+    me = f"{node.url}/api/v1/me"
+    auth = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    for _ in range(2):
+        async with node.client.get(me, headers=auth) as r:
+            assert r.status == 200 and (await r.json())["role"] == "citizen"
+    # When the CLI (another process: its own connections) makes her a moderator
+    other = await open_database(node.config)
+    try:
+        async with other.transaction() as tx:
+            await services.change_role(tx, node.clock, Operator(), "anne", Role.MODERATOR)
+        # Then the very next request sees the new role
+        async with node.client.get(me, headers=auth) as r:
+            assert r.status == 200 and (await r.json())["role"] == "moderator"
+        # When the CLI revokes the token
+        async with other.transaction() as tx:
+            [listed] = await services.list_api_tokens(tx, Operator(), "anne")
+            assert listed.label == "script" and listed.username == "anne"
+            await services.revoke_api_token(tx, node.clock, Operator(), listed.id)
+    finally:
+        await other.close()
+    # Then the very next request is refused, and so is every later one
+    for _ in range(2):
+        async with node.client.get(me, headers=auth) as r:
+            assert r.status == 401 and (await r.json(content_type=None))["status"] == 401
+    # And a token issued afterwards works at once
+    async with node.db.transaction() as tx:
+        fresh = await services.issue_api_token(tx, node.clock, Operator(), "anne")
+    async with node.client.get(me, headers={**auth, "Authorization": f"Bearer {fresh}"}) as r:
+        assert r.status == 200

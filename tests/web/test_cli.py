@@ -340,3 +340,28 @@ def test_member_reset_link_and_invite(node_config, run):
     assert status == 0 and out.count("\n") == 1 and len(out.strip()) > 10 and "valid until" in err
     status, _, err = run(*c, "member", "invite", "--days", "0")
     assert status == 1 and err.startswith("thc-node: ")
+
+
+def test_token_list_and_revoke(node_config, run):
+    c = ("--config", node_config)
+    run(*c, "member", "add", "anne")
+    run(*c, "member", "add", "bruno")
+    _, token, _ = run(*c, "token", "create", "anne", "--label", "script")
+    run(*c, "token", "create", "bruno")
+    status, out, err = run(*c, "token", "list")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "MEMBER", "CREATED", "LABEL"]
+    assert [line.split()[1] for line in lines[1:]] == ["anne", "bruno"]
+    assert token.strip() not in out  # shown once, at creation
+    anne_id = lines[1].split()[0]
+    status, out, _ = run(*c, "token", "list", "bruno")
+    assert status == 0 and [line.split()[1] for line in out.splitlines()[1:]] == ["bruno"]
+    status, out, err = run(*c, "token", "revoke", anne_id)
+    assert status == 0 and "revoked token" in out and "anne (script)" in out
+    status, out, _ = run(*c, "token", "list")
+    assert [line.split()[1] for line in out.splitlines()[1:]] == ["bruno"]
+    status, _, err = run(*c, "token", "revoke", anne_id)
+    assert status == 1 and f"no API token with id {anne_id}" in err
+    status, _, err = run(*c, "token", "list", "personne")
+    assert status == 1 and "no member named 'personne'" in err
