@@ -24,7 +24,7 @@ async def cast_vote(
     previous = await tx.votes.find_choice(proposal.id, participant.id)
     if previous is choice:
         return await tx.votes.find(proposal.id, participant.id)
-    vote = await tx.votes.put(proposal.id, participant, choice, now)
+    vote = await tx.votes.put(proposal.id, participant, choice, now, replacing=previous is not None)
     await tx.events.append(
         VoteCast(
             now, rules.by_label(actor), proposal.id, debate.id, participant.id,

@@ -6,7 +6,7 @@ checks that no row disagrees with its voter.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import aiosqlite
 
@@ -51,20 +51,31 @@ class VoteRepo:
         return VoteChoice(row[0]) if row else None
 
     async def put(
-        self, proposal_id: int, participant: ParticipantRef, choice: VoteChoice, at: datetime
+        self, proposal_id: int, participant: ParticipantRef, choice: VoteChoice, at: datetime,
+        *, replacing: bool,
     ) -> Vote:
-        """Insert the vote, or replace the participant's earlier choice (UNIQUE guards it)."""
+        """Insert the vote, or replace the participant's earlier choice (`replacing`, as read in
+        the same transaction). Two plain statements: an upsert cost twice either (issue 3)."""
+        now = to_text(at)
+        at = at if at.tzinfo is timezone.utc else to_datetime(now)  # as read back: UTC
+        if replacing:
+            async with self.conn.execute(
+                "UPDATE votes SET choice = ?, voter_class = ?, updated_at = ?"
+                " WHERE proposal_id = ? AND participant_id = ? RETURNING id, cast_at",
+                (choice.value, participant.participant_class.value, now, proposal_id,
+                 participant.id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise LookupError(f"no vote of participant {participant.id} to replace")
+            return Vote(row[0], proposal_id, participant, choice, to_datetime(row[1]), at)
         async with self.conn.execute(
             "INSERT INTO votes (proposal_id, participant_id, voter_class, choice, cast_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (proposal_id, participant_id)"
-            " DO UPDATE SET choice = excluded.choice, voter_class = excluded.voter_class,"
-            " updated_at = excluded.updated_at RETURNING id, cast_at, updated_at",
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             (proposal_id, participant.id, participant.participant_class.value, choice.value,
-             to_text(at), to_text(at)),
+             now, now),
         ) as cur:
-            row = await cur.fetchone()
-        return Vote(row["id"], proposal_id, participant, choice, to_datetime(row["cast_at"]),
-                    to_datetime(row["updated_at"]))
+            return Vote(cur.lastrowid, proposal_id, participant, choice, at, at)
 
     async def reclassify(self, participant_id: int, participant_class: ParticipantClass) -> int:
         """Move every vote of a participant (on proposals and amendments) to their new class."""

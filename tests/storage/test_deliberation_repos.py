@@ -201,7 +201,7 @@ async def test_remote_participant_is_an_extension_point_counted_as_remote(db, cl
     async with db.transaction() as tx:
         remote = await tx.participants.ensure_remote("https://mastodon.example/users/zoe", clock.now())
         again = await tx.participants.ensure_remote("https://mastodon.example/users/zoe", clock.now())
-        await tx.votes.put(proposal.id, remote, VoteChoice.FOR, clock.now())
+        await tx.votes.put(proposal.id, remote, VoteChoice.FOR, clock.now(), replacing=False)
     # Then
     assert remote == again and remote.participant_class is ParticipantClass.REMOTE
     assert remote.display_name == "https://mastodon.example/users/zoe"
@@ -273,3 +273,28 @@ async def test_list_queries_use_their_index(db, query, index):
     async with db.read().conn.execute(f"EXPLAIN QUERY PLAN {query}") as cur:
         plan = " ".join(row[3] for row in await cur.fetchall())
     assert index in plan, plan
+
+
+async def test_a_replaced_vote_keeps_its_row_and_first_cast_time(db, clock):
+    # Given a vote cast, then replaced a day later
+    anne = await a_member(db, clock, "anne")
+    await an_open_debate(db, clock)
+    proposal = await a_proposal(db, clock, anne)
+    first_at = clock.now()
+    async with db.transaction() as tx:
+        voter = await tx.participants.ensure_local(anne.id, first_at)
+        cast = await tx.votes.put(proposal.id, voter, VoteChoice.FOR, first_at, replacing=False)
+    clock.advance(days=1)
+    async with db.transaction() as tx:
+        replaced = await tx.votes.put(proposal.id, voter, VoteChoice.AGAINST, clock.now(),
+                                      replacing=True)
+    # Then what put returned is what is stored: same row, first cast time, new choice
+    stored = await db.read().votes.find(proposal.id, voter.id)
+    assert replaced == stored
+    assert (stored.id, stored.cast_at, stored.updated_at) == (cast.id, first_at, clock.now())
+    assert stored.choice is VoteChoice.AGAINST
+    # And replacing a vote that is not there is a bug, not a silent insert
+    async with db.transaction() as tx:
+        other = await tx.participants.ensure_remote("https://mastodon.example/users/zoe", clock.now())
+        with pytest.raises(LookupError):
+            await tx.votes.put(proposal.id, other, VoteChoice.FOR, clock.now(), replacing=True)
