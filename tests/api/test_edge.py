@@ -145,3 +145,24 @@ async def test_validation_problems_list_every_error_at_once(world, api):
 async def test_a_bad_cursor_in_a_short_list_is_422_not_500(world, api):
     reply = await api.get(f"/proposals/{world.proposal}/versions", params={"after": "1.2"})
     assert reply.status == 422 and reply.error_fields() == ["after"]
+
+
+async def test_a_body_found_valid_once_is_still_checked_against_each_endpoints_schema(world, api):
+    # Valid verdicts are remembered by schema and exact bytes (web/api_edge.py): the same
+    # bytes sent to another endpoint, or invalid bytes sent twice, are checked every time.
+    vote = b'{"choice": "for"}'
+    headers = {"Content-Type": "application/json"}
+    for _ in range(2):
+        reply = await api.put(f"/proposals/{world.proposal}/vote", as_="bruno", data=vote,
+                              headers=headers)
+        assert reply.status == 200 and reply.body["choice"] == "for"
+    stored = await Stored.take(world.node)
+    for _ in range(2):
+        as_argument = await api.post(f"/proposals/{world.proposal}/arguments", as_="bruno",
+                                     data=vote, headers=headers)
+        assert as_argument.status == 422
+        assert {e["field"] for e in as_argument.body["errors"]} >= {"stance", "body", "choice"}
+        wrong = await api.put(f"/proposals/{world.proposal}/vote", as_="bruno",
+                              data=b'{"choice": "pour"}', headers=headers)
+        assert wrong.status == 422 and wrong.body["errors"][0]["field"] == "choice"
+    await stored.assert_unchanged()
