@@ -11,6 +11,7 @@ from aiohttp import web
 
 from . import contributions, documents, inbox, nodeinfo, proposals, territories, uris, webfinger
 from .context import Federation
+from .held import holdable
 from .negotiation import Handler, negotiate, protocol
 
 FederationHandler = Callable[..., Awaitable[web.StreamResponse]]
@@ -31,11 +32,11 @@ class FederationRoutes:
 
     def debate(self, html_handler: Handler) -> Handler:
         """/debats/{slug}: the debate page, or its Group actor for federation clients."""
-        return negotiate(html_handler, self.bind(documents.actor_document, "debate"))
+        return negotiate(html_handler, holdable(self.bind(documents.actor_document, "debate")))
 
     def member(self, html_handler: Handler) -> Handler:
         """/membres/{username}: the member page, or their Person actor."""
-        return negotiate(html_handler, self.bind(documents.actor_document, "member"))
+        return negotiate(html_handler, holdable(self.bind(documents.actor_document, "member")))
 
     def proposal(self, html_handler: Handler) -> Handler:
         """/propositions/{id}: the proposal page, or its Question (current totals) (issue 5)."""
@@ -45,12 +46,12 @@ class FederationRoutes:
         """Every protocol route except the two negotiated pages above."""
         bind = self.bind
         routes = [
-            web.get(uris.NODE_ACTOR_PATH, bind(documents.actor_document, "node"),
+            web.get(uris.NODE_ACTOR_PATH, holdable(bind(documents.actor_document, "node")),
                     name="ap_node_actor"),
             web.post(uris.SHARED_INBOX_PATH, bind(_inbox, None), name="ap_shared_inbox"),
             web.get(uris.ACTIVITY_PATH, bind(documents.activity), name="ap_activity"),
             web.get(uris.CONTEXT_PATH, bind(documents.context), name="ap_context"),
-            web.get(uris.WEBFINGER_PATH, bind(webfinger.webfinger), name="webfinger"),
+            web.get(uris.WEBFINGER_PATH, holdable(bind(webfinger.webfinger)), name="webfinger"),
             web.get(uris.HOST_META_PATH, bind(webfinger.host_meta), name="host_meta"),
             web.get(uris.NODEINFO_WELL_KNOWN_PATH, bind(nodeinfo.well_known),
                     name="nodeinfo_links"),

@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from federation.context import Federation
+from federation.held import HeldResponses
 from federation.keys import generate_actor_keys
 from node.clock import SystemClock
 from node.ports import Clock
@@ -63,7 +64,8 @@ def create_app(
     app = web.Application(
         middlewares=[
             # Federation routes stop here (signed or public: no session, no CSRF form).
-            federation_middleware(https),
+            federation_middleware(
+                https, None if config.federation.authorized_fetch else HeldResponses()),
             request_id_middleware,
             security_headers_middleware(https),
             error_middleware,

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from federation.held import HOLDABLE, HeldResponses
 from federation.negotiation import (
     FEDERATION_HANDLER,
     NEGOTIATED,
@@ -126,13 +127,16 @@ def security_headers_middleware(https: bool):
     return middleware
 
 
-def federation_middleware(https: bool):
+def federation_middleware(https: bool, held: HeldResponses | None = None):
     """The fast path for federation routes (marked by federation/negotiation.py): documents,
     WebFinger, NodeInfo and inboxes need neither a session, nor a CSRF token, nor a request id;
     they are signed or public. They get the security headers and problem+json errors here and
     skip the page middlewares. A negotiated URL (an actor's page) takes it only when the Accept
     header prefers AS2: a browser still gets the page through every middleware, and every page
-    request (cookies or not) still goes through identity and CSRF."""
+    request (cookies or not) still goes through identity and CSRF.
+
+    `held` (None under authorized fetch) replays whole answers of `holdable` GETs: actor
+    documents and WebFinger (federation/held.py)."""
     pairs = security_headers(https)
 
     @web.middleware
@@ -144,6 +148,12 @@ def federation_middleware(https: bool):
         negotiated = getattr(route, NEGOTIATED, False)
         if negotiated and not prefers_activity_json(request.headers.get("Accept", "")):
             return await handler(request)
+        hold = held is not None and request.method == "GET" and getattr(fast, HOLDABLE, False)
+        if hold:
+            commits = request.app[appkeys.DATABASE].commits  # read before the handler reads
+            found = held.get(request.raw_path, commits)
+            if found is not None:
+                return web.Response(body=found[0], headers=found[1])
         try:
             response = await fast(request)
         except web.HTTPException as exc:
@@ -168,6 +178,8 @@ def federation_middleware(https: bool):
             headers.setdefault(name, value)
         if negotiated:
             vary_on_accept(response)
+        if hold and response.status == 200 and isinstance(response.body, bytes):
+            held.hold(request.raw_path, commits, response.body, headers)
         return response
 
     return middleware

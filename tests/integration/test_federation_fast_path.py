@@ -3,6 +3,7 @@
 on an actor's URL still gets the page through the full chain, with its CSRF cookie."""
 from __future__ import annotations
 
+from node import services
 from tests.federation.harness import (  # noqa: F401
     AS2,
     make_fed_node,
@@ -91,3 +92,92 @@ async def test_json_constants_are_refused_at_the_inbox(make_fed_node, make_peer)
     body = (str(follow).replace("'", '"')[:-1] + ', "x": NaN}').encode()
     status, text = await mallory.post(DEBATE + "/inbox", body=body, now=alpha.clock.now())
     assert (status, "not valid JSON" in text) == (400, True), text
+
+
+def _replayable(headers) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k not in ("Date",)}
+
+
+async def test_held_actor_answers_are_replayed_whole_and_follow_a_change_at_once(make_fed_node):
+    # Given a member's actor, fetched twice by a federation client
+    from node.model import Operator, Role
+
+    from tests.federation.harness import add_member
+
+    alpha = await make_fed_node("alpha")
+    await add_member(alpha, "anne")
+    url = "http://alpha.test/membres/anne"
+    answers = []
+    for _ in range(3):  # the first one creates her keys (a commit): the third is held
+        async with alpha.client.get(url, headers={"Accept": AS2}) as response:
+            answers.append((response.status, _replayable(response.headers), await response.read()))
+    # Then the held answer (federation/held.py) is the one built, headers included
+    assert answers[0] == answers[1] == answers[2] and answers[0][0] == 200
+    assert _secured(answers[1][1]) and answers[1][1]["Vary"] == "Accept"
+    # When her role changes (a commit of this process)
+    async with alpha.db.transaction() as tx:
+        await services.change_role(tx, alpha.clock, Operator(), "anne", Role.REPRESENTATIVE,
+                                   mandate="adjointe à l'eau")
+    # Then the very next answer has it, and a browser still gets the page
+    async with alpha.client.get(url, headers={"Accept": AS2}) as response:
+        actor = await response.json(content_type=None)
+    assert actor["mandate"] == "adjointe à l'eau"
+    async with alpha.client.get(url, headers={"Accept": "text/html"}) as response:
+        assert "<html" in (await response.text()).lower() and "X-Request-Id" in response.headers
+
+
+async def test_a_change_from_another_process_shows_after_the_hold_at_most(make_fed_node,
+                                                                           monkeypatch):
+    import time as real_time
+
+    from federation import held, local_actors
+    from node.model import Operator, Role
+    from web.app import open_database
+
+    from tests.federation.harness import add_member
+
+    alpha = await make_fed_node("alpha")
+    await add_member(alpha, "anne")
+    url = "http://alpha.test/membres/anne"
+    for _ in range(2):  # the first one creates her keys (a commit): the second is held
+        async with alpha.client.get(url, headers={"Accept": AS2}) as response:
+            assert "mandate" not in await response.json(content_type=None)
+    # When the CLI (its own connections: this process counts no commit) changes her role
+    other = await open_database(alpha.config)
+    try:
+        async with other.transaction() as tx:
+            await services.change_role(tx, alpha.clock, Operator(), "anne", Role.REPRESENTATIVE,
+                                       mandate="adjointe")
+    finally:
+        await other.close()
+    # Then once the hold has passed (clocks moved on), the answer is the new document
+    later = real_time.monotonic() + held.HOLD_SECONDS + 0.1
+
+    class Later:
+        @staticmethod
+        def monotonic():
+            return later
+
+    monkeypatch.setattr(held, "time", Later)
+    monkeypatch.setattr(local_actors, "time", Later)
+    async with alpha.client.get(url, headers={"Accept": AS2}) as response:
+        assert (await response.json(content_type=None))["mandate"] == "adjointe"
+
+
+async def test_under_authorized_fetch_nothing_is_replayed_to_an_unsigned_get(make_fed_node,
+                                                                           make_peer):
+    from federation.signatures import sign_request_cavage
+
+    alpha = await make_fed_node("alpha", authorized_fetch=True)
+    await open_debate(alpha, "eau")
+    mallory = await make_peer("mallory")
+    mallory.add_actor("mallory", peer_keys(1))
+    signed = sign_request_cavage(method="GET", url=DEBATE, headers={"Accept": AS2}, body=None,
+                                 key_id=f"{mallory.actor_uri('mallory')}#main-key",
+                                 private_key_pem=peer_keys(1).rsa_private_pem,
+                                 now=alpha.clock.now())
+    for _ in range(2):  # the first one stores mallory's key (a commit)
+        async with alpha.client.get(DEBATE, headers={"Accept": AS2, **signed}) as response:
+            assert response.status == 200
+    async with alpha.client.get(DEBATE, headers={"Accept": AS2}) as response:
+        assert response.status == 401
