@@ -126,18 +126,28 @@ def validation_problem(request: web.Request, errors: list[SchemaError]) -> web.R
     )
 
 
-def _path_values(request: web.Request, parameters: tuple[tuple[str, dict, bool], ...]):
+def _path_values(request: web.Request, parameters: tuple[tuple[str, dict, tuple | None], ...]):
     """Typed path parameters; one that cannot name anything (id 0, beyond SQLite's range,
     a malformed slug) is 404, like any unknown id."""
     values: dict[str, Any] = {}
-    for name, schema, integer in parameters:
+    for name, schema, bounds in parameters:
         value: Any = request.match_info[name]
-        if integer:
+        if bounds is not None:  # an integer: its schema is only a range (checked at import)
             value = int(value) if _ID_TEXT.fullmatch(value) else 0
-        if VALIDATOR.errors(value, schema):
+            if not bounds[0] <= value <= bounds[1]:
+                raise NotFound(f"there is nothing at {request.path}")
+        elif VALIDATOR.errors(value, schema):
             raise NotFound(f"there is nothing at {request.path}")
         values[name] = value
     return values
+
+
+def _integer_bounds(schema: dict) -> tuple[int, int] | None:
+    if schema["type"] != "integer":
+        return None
+    if set(schema) - {"type", "minimum", "maximum", "description"}:
+        raise ValueError(f"an integer path parameter is only a range: {schema}")
+    return schema["minimum"], schema["maximum"]
 
 
 def _query_values(request: web.Request, params: dict[str, dict], errors: list[SchemaError]):
@@ -233,7 +243,7 @@ def route(endpoint: Endpoint) -> web.RouteDef:
     """The aiohttp route of one endpoint (no automatic HEAD: the document lists what exists)."""
     # What every request of this endpoint checks, worked out once.
     path_parameters = tuple((name, PATH_PARAMETERS[name]["schema"],
-                             PATH_PARAMETERS[name]["schema"]["type"] == "integer")
+                             _integer_bounds(PATH_PARAMETERS[name]["schema"]))
                             for name in endpoint.path_parameters)
     query_parameters = {QUERY_PARAMETERS[key]["name"]: QUERY_PARAMETERS[key]
                         for key in endpoint.query}

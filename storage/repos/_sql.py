@@ -6,12 +6,23 @@ from datetime import datetime, timezone
 from node.errors import Invalid
 
 
+# The last time formatted: one use case stores its `now` in several rows (a vote, its event).
+_last_text: tuple[datetime | None, str | None] = (None, None)
+
+
 def to_text(value: datetime | None) -> str | None:
+    global _last_text
     if value is None:
         return None
+    last = _last_text
+    if value is last[0]:  # the very same object: datetimes are immutable
+        return last[1]
+    given = value
     if value.tzinfo is not timezone.utc:  # the clock's own times are UTC already
         value = value.astimezone(timezone.utc)
-    return value.isoformat(timespec="microseconds")
+    text = value.isoformat(timespec="microseconds")
+    _last_text = (given, text)
+    return text
 
 
 def to_datetime(value: str | None) -> datetime | None:
