@@ -304,6 +304,19 @@ class Proposal:
 
 
 @dataclass(frozen=True, slots=True)
+class VoteTarget:
+    """What casting a vote reads of a proposal: its state, not its text (a vote is a few
+    indexed statements; a proposal's body may be long). The full Proposal is read only when
+    the vote may reach its support threshold."""
+
+    id: int
+    debate_id: int
+    status: ProposalStatus
+    threshold_reached_at: datetime | None
+    hidden_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ProposalVersion:
     proposal_id: int
     number: int

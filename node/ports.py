@@ -45,6 +45,7 @@ from .model import (
     Tally,
     VersionSummary,
     Vote,
+    VoteTarget,
     VoteChoice,
 )
 
@@ -132,6 +133,7 @@ class DebateRoleStore(Protocol):
 class ProposalStore(Protocol):
     async def get(self, proposal_id: int) -> Proposal: ...
     async def get_in_debate(self, proposal_id: int) -> tuple[Proposal, Debate]: ...
+    async def vote_target(self, proposal_id: int) -> tuple[VoteTarget, Debate]: ...
     async def add(
         self, debate_id: int, author_id: int, draft: ProposalDraft, at: datetime
     ) -> Proposal: ...

@@ -5,7 +5,7 @@ from .. import rules
 from ..events import VoteCast, VoteWithdrawn
 from ..model import Actor, Vote, VoteChoice
 from ..ports import Clock, Tx
-from .lookup import participant_of, proposal_in_debate
+from .lookup import participant_of
 from .threshold import reach_threshold_if_due
 
 
@@ -14,7 +14,7 @@ async def cast_vote(
 ) -> Vote:
     """Vote d'accord / mitigé / pas d'accord. A new choice replaces the previous one; the same
     choice again is a no-op without event. A `for` vote may reach the support threshold."""
-    proposal, debate = await proposal_in_debate(tx, proposal_id)
+    proposal, debate = await tx.proposals.vote_target(proposal_id)
     rules.require(rules.may_vote_and_argue(actor), "only participants vote")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
@@ -32,15 +32,17 @@ async def cast_vote(
             previous.value if previous else None,
         )
     )
-    if choice is VoteChoice.FOR:
+    if choice is VoteChoice.FOR and proposal.threshold_reached_at is None:
         settings = await tx.debate_settings.get(debate.id)
-        await reach_threshold_if_due(tx, now, actor, settings, proposal)
+        if settings.support_threshold is not None:
+            await reach_threshold_if_due(tx, now, actor, settings,
+                                         await tx.proposals.get(proposal.id))
     return vote
 
 
 async def withdraw_vote(tx: Tx, clock: Clock, actor: Actor, proposal_id: int) -> bool:
     """Take one's vote back while the debate is open; False when there was none."""
-    proposal, debate = await proposal_in_debate(tx, proposal_id)
+    proposal, debate = await tx.proposals.vote_target(proposal_id)
     rules.require(rules.may_take_part(actor), "only members vote")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")

@@ -27,6 +27,7 @@ from node.model import (
     Source,
     Tally,
     VersionSummary,
+    VoteTarget,
 )
 
 from . import _keyset
@@ -62,6 +63,13 @@ def _support_sql(classes: frozenset[ParticipantClass]) -> tuple[str, list[str]]:
 _SELECT_IN_DEBATE = (
     _SELECT.replace(" FROM proposals p", f", {debate_columns('d', 'd_')} FROM proposals p", 1)
     + " JOIN debates d ON d.id = p.debate_id WHERE p.id = ?"
+)
+
+
+_SELECT_VOTE_TARGET = (
+    "SELECT p.id, p.debate_id, p.status, p.threshold_reached_at, p.hidden_at,"
+    f" {debate_columns('d', 'd_')} FROM proposals p JOIN debates d ON d.id = p.debate_id"
+    " WHERE p.id = ?"
 )
 
 
@@ -113,6 +121,16 @@ class ProposalRepo:
         if row is None:
             raise NotFound(f"no proposal with id {proposal_id}")
         return _proposal(row), debate_from_row(row, "d_")
+
+    async def vote_target(self, proposal_id: int) -> tuple[VoteTarget, Debate]:
+        """The proposal's state and its debate: what a vote needs (no text, no author)."""
+        async with self.conn.execute(_SELECT_VOTE_TARGET, (proposal_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound(f"no proposal with id {proposal_id}")
+        target = VoteTarget(row[0], row[1], ProposalStatus(row[2]), to_datetime(row[3]),
+                            to_datetime(row[4]))
+        return target, debate_from_row(row, "d_")
 
     async def add(
         self, debate_id: int, author_id: int, draft: ProposalDraft, at: datetime

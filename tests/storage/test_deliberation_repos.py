@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from node import services
-from node.errors import Invalid
+from node.errors import Invalid, NotFound
 from node.model import (
     AmendmentDraft,
     DebateSettings,
@@ -298,3 +298,17 @@ async def test_a_replaced_vote_keeps_its_row_and_first_cast_time(db, clock):
         other = await tx.participants.ensure_remote("https://mastodon.example/users/zoe", clock.now())
         with pytest.raises(LookupError):
             await tx.votes.put(proposal.id, other, VoteChoice.FOR, clock.now(), replacing=True)
+
+
+async def test_a_vote_target_is_the_proposals_state_and_its_debate(db, clock):
+    anne = await a_member(db, clock, "anne")
+    debate = await an_open_debate(db, clock)
+    proposal = await a_proposal(db, clock, anne)
+    target, in_debate = await db.read().proposals.vote_target(proposal.id)
+    full, full_debate = await db.read().proposals.get_in_debate(proposal.id)
+    assert (target.id, target.debate_id, target.status, target.threshold_reached_at,
+            target.hidden_at) == (full.id, full.debate_id, full.status,
+                                  full.threshold_reached_at, full.hidden_at)
+    assert in_debate == full_debate and in_debate.id == debate.id
+    with pytest.raises(NotFound):
+        await db.read().proposals.vote_target(proposal.id + 1000)
