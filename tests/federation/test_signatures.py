@@ -694,3 +694,23 @@ def test_verify_request_raises_only_signature_error_when_fields_are_mangled(name
     # Then every outcome was a verdict (no other exception escaped), mostly refusals
     assert SignatureFailure.MALFORMED in outcomes
     assert len(outcomes - {"accepted"}) >= 3
+
+
+def test_the_signature_parameter_pattern_reads_what_the_plain_grammar_reads():
+    # _CAVAGE_PARAM's quoted value is written unrolled for speed; it must accept and capture
+    # exactly what the textbook form of the grammar does, escapes and broken quoting included.
+    import itertools
+    import re
+
+    from federation import signatures
+
+    textbook = re.compile(
+        r'[ \t]*([A-Za-z][A-Za-z0-9_-]*)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]*))[ \t]*(?:,|\Z)')
+    alphabet = ['a', '"', '\\', ',', ' ', '=']
+    for size in range(0, 6):
+        for chars in itertools.product(alphabet, repeat=size):
+            for value in ('k="' + "".join(chars), 'k="' + "".join(chars) + '"',
+                          "k=" + "".join(chars)):
+                ours, theirs = signatures._CAVAGE_PARAM.match(value), textbook.match(value)
+                assert (ours and (ours.groups(), ours.end())) == \
+                    (theirs and (theirs.groups(), theirs.end())), value
