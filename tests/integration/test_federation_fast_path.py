@@ -3,14 +3,21 @@
 on an actor's URL still gets the page through the full chain, with its CSRF cookie."""
 from __future__ import annotations
 
+import time
+
+from federation import held, local_actors
+from federation.signatures import sign_request_cavage
 from node import services
+from node.model import Operator, Role
 from tests.federation.harness import (  # noqa: F401
     AS2,
+    add_member,
     make_fed_node,
     make_peer,
     open_debate,
     peer_keys,
 )
+from web.app import open_database
 
 DEBATE = "http://alpha.test/debats/eau"
 SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
@@ -100,10 +107,6 @@ def _replayable(headers) -> dict[str, str]:
 
 async def test_held_actor_answers_are_replayed_whole_and_follow_a_change_at_once(make_fed_node):
     # Given a member's actor, fetched twice by a federation client
-    from node.model import Operator, Role
-
-    from tests.federation.harness import add_member
-
     alpha = await make_fed_node("alpha")
     await add_member(alpha, "anne")
     url = "http://alpha.test/membres/anne"
@@ -128,14 +131,6 @@ async def test_held_actor_answers_are_replayed_whole_and_follow_a_change_at_once
 
 async def test_a_change_from_another_process_shows_after_the_hold_at_most(make_fed_node,
                                                                            monkeypatch):
-    import time as real_time
-
-    from federation import held, local_actors
-    from node.model import Operator, Role
-    from web.app import open_database
-
-    from tests.federation.harness import add_member
-
     alpha = await make_fed_node("alpha")
     await add_member(alpha, "anne")
     url = "http://alpha.test/membres/anne"
@@ -151,7 +146,7 @@ async def test_a_change_from_another_process_shows_after_the_hold_at_most(make_f
     finally:
         await other.close()
     # Then once the hold has passed (clocks moved on), the answer is the new document
-    later = real_time.monotonic() + held.HOLD_SECONDS + 0.1
+    later = time.monotonic() + held.HOLD_SECONDS + 0.1
 
     class Later:
         @staticmethod
@@ -166,8 +161,6 @@ async def test_a_change_from_another_process_shows_after_the_hold_at_most(make_f
 
 async def test_under_authorized_fetch_nothing_is_replayed_to_an_unsigned_get(make_fed_node,
                                                                            make_peer):
-    from federation.signatures import sign_request_cavage
-
     alpha = await make_fed_node("alpha", authorized_fetch=True)
     await open_debate(alpha, "eau")
     mallory = await make_peer("mallory")

@@ -8,6 +8,7 @@ import pytest
 
 from node import services
 from node.model import NewMember, Operator, Role
+from web.app import open_database
 from web.auth import hash_password
 
 
@@ -183,8 +184,6 @@ async def test_bearer_token_identifies_the_member_and_a_bad_one_is_refused(node)
 
 async def test_a_token_revoked_or_a_role_changed_by_another_process_counts_at_the_next_request(node):
     # Given anne's token, used twice: the server now holds it resolved
-    from web.app import open_database
-
     await _add_member(node)
     async with node.db.transaction() as tx:
         token = await services.issue_api_token(tx, node.clock, Operator(), "anne", "script")
