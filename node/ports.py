@@ -261,12 +261,12 @@ class Reader(Protocol):
     amendments: AmendmentStore
     votes: VoteStore
     moderation: ModerationStore
+    tokens: TokenStore
 
 
 class Tx(Reader, Protocol):
     """One write transaction: every change a use case makes commits or rolls back together."""
 
-    tokens: TokenStore
     events: EventLog
     invitations: InvitationStore
     passwords: PasswordStore

@@ -142,9 +142,11 @@ def may_issue_token(actor: Actor, member: Member) -> bool:
     return isinstance(actor, Operator) or (isinstance(actor, Member) and actor.id == member.id)
 
 
-def may_manage_token(actor: Actor, owner_id: int) -> bool:
-    """Listing and revoking tokens: their owner, administrators and the operator."""
-    return _has_role(actor, Role.ADMIN) or (isinstance(actor, Member) and actor.id == owner_id)
+def may_manage_token(actor: Actor, owner_id: int | None) -> bool:
+    """Listing and revoking tokens: their owner, administrators and the operator (None: every
+    member's tokens at once, administrators and the operator only)."""
+    return _has_role(actor, Role.ADMIN) or (
+        owner_id is not None and isinstance(actor, Member) and actor.id == owner_id)
 
 
 def require(allowed: bool, message: str) -> None:

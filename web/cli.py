@@ -341,9 +341,8 @@ def cmd_token_create(args) -> int:
 
 
 def cmd_token_list(args) -> int:
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.list_api_tokens(tx, OPERATOR, args.username)
+    async def work(db):  # a read: no write transaction
+        return await services.list_api_tokens(db.read(), OPERATOR, args.username)
 
     _print_table([[str(t.id), t.username, t.created_at.isoformat(timespec="seconds"), t.label]
                   for t in run_db(args, work)], ["ID", "MEMBER", "CREATED", "LABEL"])

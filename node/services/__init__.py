@@ -70,7 +70,8 @@ __all__ = [
     "INVITATION_PREFIX", "TOKEN_PREFIX",
     # members and accounts
     "admit_member", "register_member", "create_invitation", "change_role", "verify_resident",
-    "issue_api_token", "list_api_tokens", "revoke_api_token", "hash_token", "request_password_reset", "reset_password",
+    "issue_api_token", "list_api_tokens", "revoke_api_token", "hash_token",
+    "request_password_reset", "reset_password",
     "change_password", "get_member",
     # debates
     "create_debate", "change_debate_status", "close_due_debates", "update_debate_settings",

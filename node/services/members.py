@@ -30,7 +30,7 @@ from ..model import (
     RegistrationMode,
     Role,
 )
-from ..ports import Clock, Tx
+from ..ports import Clock, Reader, Tx
 from .lookup import get_member, hash_token, name_is_free
 from .threshold import recheck_supported_by
 
@@ -165,16 +165,18 @@ async def issue_api_token(
     return token
 
 
-async def list_api_tokens(tx: Tx, actor: Actor, username: str | None = None) -> list[ApiToken]:
+async def list_api_tokens(
+    reader: Reader, actor: Actor, username: str | None = None
+) -> list[ApiToken]:
     """Tokens by id, label and date (the tokens themselves were shown once, at creation):
     one member's, or everyone's for an administrator or the operator."""
     if username is None:
-        rules.require(rules.may_manage_token(actor, owner_id=-1),
+        rules.require(rules.may_manage_token(actor, None),
                       "only an administrator can list every member's tokens")
-        return await tx.tokens.list()
-    member = await get_member(tx, username)
+        return await reader.tokens.list()
+    member = await get_member(reader, username)
     rules.require(rules.may_manage_token(actor, member.id), "these tokens are not yours")
-    return await tx.tokens.list(member.id)
+    return await reader.tokens.list(member.id)
 
 
 async def revoke_api_token(tx: Tx, clock: Clock, actor: Actor, token_id: int) -> ApiToken:
