@@ -1,8 +1,9 @@
 """Group commit: small writes from concurrent tasks share one transaction.
 
-Each `submit` returns once its write is committed (or raises what the transaction raised), so
-callers keep their durability promise (an inbox answers 202 only after the commit); the
-writes that arrive while one transaction runs share the next one. One aiosqlite call costs a
+Each `submit` returns once its write is committed (or raises what its own write raised: a
+failed group is rolled back and written again one by one), so callers keep their durability
+promise (an inbox answers 202 only after the commit); the writes that arrive while one
+transaction runs share the next one. One aiosqlite call costs a
 thread round trip; a transaction costs three: batching is what keeps a busy node's writer
 ahead of one-commit-per-request designs.
 """
@@ -59,22 +60,25 @@ class GroupCommit(Generic[T, R]):
                 batch = self._queue[: self.max_batch]
                 del self._queue[: self.max_batch]
                 try:
-                    items = [item for item, _ in batch]
-                    if self.write_now is not None:
-                        results = await self.db.write_in_one_call(
-                            lambda conn: self.write_now(conn, items))
-                    else:
-                        async with self.db.transaction(inline=self.inline) as tx:
-                            results = await self.write(tx.conn, items)
+                    try:
+                        results = await self._write([item for item, _ in batch])
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        if len(batch) > 1:
+                            # One bad write must not fail the others (nothing of the group
+                            # was kept): each again, alone; only its own caller gets an error.
+                            log.warning("a group of %d writes failed (%s): each alone",
+                                        len(batch), exc)
+                            for item, future in batch:
+                                await self._alone(item, future)
+                        elif not batch[0][1].done():
+                            batch[0][1].set_exception(exc)
+                        continue
                 except asyncio.CancelledError:
                     for _, future in batch:
                         future.cancel()
                     raise
-                except Exception as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():
                         future.set_result(result)
@@ -84,3 +88,21 @@ class GroupCommit(Generic[T, R]):
                 if not future.done():
                     future.cancel()
             self._queue.clear()
+
+    async def _write(self, items: list[T]) -> list[R]:
+        if self.write_now is not None:
+            return await self.db.write_in_one_call(lambda conn: self.write_now(conn, items))
+        async with self.db.transaction(inline=self.inline) as tx:
+            return await self.write(tx.conn, items)
+
+    async def _alone(self, item: T, future: asyncio.Future) -> None:
+        try:
+            [result] = await self._write([item])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+            return
+        if not future.done():
+            future.set_result(result)
