@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from storage.repos.remote import RemoteActor, RemoteRepo
 
@@ -51,8 +50,7 @@ class SignerUnknown(Exception):
         self.transient = transient
 
 
-@dataclass(frozen=True, slots=True)
-class Verified:
+class Verified(NamedTuple):  # a tuple: one per signed request, built in one call
     signature: VerifiedSignature
     signer: RemoteActor  # the key's owner, as its own actor document says
 
@@ -77,6 +75,13 @@ class RemoteActors:
         """Drop an actor's keys from memory (it is gone: the table says so from now on)."""
         for key_id in [k for k, (_, a) in self._by_key.items() if a.ap_id == ap_id]:
             del self._by_key[key_id]
+
+    def _held_key_owner(self, key_id: str, now: datetime) -> RemoteActor | None:
+        """The owner of a held key; held keys passed key_owner's checks when they were stored."""
+        held = self._by_key.get(key_id)
+        if held is None or held[0] <= time.monotonic() or now - held[1].fetched_at >= ACTOR_TTL:
+            return None
+        return held[1]
 
     def _fresh(self, actor: RemoteActor) -> bool:
         return self.fed.clock.now() - actor.fetched_at < ACTOR_TTL
@@ -134,10 +139,9 @@ class RemoteActors:
     async def key_owner(self, key_id: str, *, refresh: bool = False) -> tuple[RemoteActor, bool]:
         """The actor owning `key_id`, and whether it was fetched just now (not from the cache)."""
         if not refresh:
-            # Held keys passed the checks below when they were stored: the common case first.
-            held = self._by_key.get(key_id)
-            if held is not None and held[0] > time.monotonic() and self._fresh(held[1]):
-                return held[1], False
+            held = self._held_key_owner(key_id, self.fed.clock.now())
+            if held is not None:
+                return held, False
         if vocab.id_of(key_id) is None:
             raise SignerUnknown("keyId is not an http(s) URL")
         if self.fed.uris.is_local(key_id):
@@ -188,14 +192,18 @@ class RemoteActors:
         Raises SignatureError (the signature) or SignerUnknown (the key could not be had).
         """
         key_id = key_id or parse_key_id(headers)  # the inbox parsed it already
-        actor, fetched_now = await self.key_owner(key_id)
+        now = self.fed.clock.now()
+        actor = self._held_key_owner(key_id, now)  # the common case, without a coroutine
+        if actor is not None:
+            fetched_now = False
+        else:
+            actor, fetched_now = await self.key_owner(key_id)
         window = self._window
         for attempt in range(2):
             try:
                 signature = verify_request(
                     method=method, url=url, headers=headers, body=body,
-                    public_key_pem=actor.public_key_pem or "", now=self.fed.clock.now(),
-                    window=window,
+                    public_key_pem=actor.public_key_pem or "", now=now, window=window,
                 )
                 return Verified(signature, actor)
             except SignatureError as exc:

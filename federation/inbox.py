@@ -6,8 +6,7 @@ import asyncio
 import functools
 import json
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiohttp import web
 
@@ -37,15 +36,16 @@ class InboxRejected(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """What the HTTP edge passes between its steps."""
+class Envelope(NamedTuple):
+    """What the HTTP edge passes between its steps (a tuple: built once per request)."""
 
     recipient: LocalActor | None  # None: the shared inbox
     body: bytes
     activity: dict[str, Any]
     activity_id: str
     actor: str
+    activity_type: str  # the first type we know, else the first one given
+    text: str  # what is stored: the body itself when it is UTF-8 (see parse_json)
 
 
 async def check_request(fed: Federation, request: web.Request, kind: ActorKind | None,
@@ -59,12 +59,13 @@ async def check_request(fed: Federation, request: web.Request, kind: ActorKind |
     if _media_type(request.headers.get("Content-Type", "")) not in ACCEPTED_MEDIA_TYPES:
         raise InboxRejected(415, "expected application/activity+json")
     limit = fed.settings.max_inbox_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise InboxRejected(413, f"body larger than {limit} bytes")
-    if request.content_length is not None:
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise InboxRejected(413, f"body larger than {limit} bytes")
         # Announced and within the limit: one read (the stream ends at Content-Length).
         try:
-            return recipient, await request.content.readexactly(request.content_length)
+            return recipient, await request.content.readexactly(length)
         except asyncio.IncompleteReadError:
             raise InboxRejected(400, "body shorter than its Content-Length") from None
     chunks, size = [], 0
@@ -82,27 +83,52 @@ def _media_type(content_type: str) -> str:
     return content_type.partition(";")[0].strip().lower()
 
 
-def parse_json(body: bytes) -> tuple[dict[str, Any], str, str]:
-    """A JSON object (bounded depth) with an id, a type and an actor; returns (doc, id, actor)."""
+def parse_json(body: bytes) -> tuple[dict[str, Any], str, str, str, str]:
+    """A JSON object (bounded depth) with an id, a type and an actor.
+
+    Returns (document, id, actor, type, text): `type` is the first one we know, `text` what
+    is stored — the verified bytes themselves (the digest bound them) when they are UTF-8, as
+    peers send; else the document re-serialised (JSON may also come as UTF-16 or -32)."""
+    text = None
+    # UTF-8, as peers send, unless one of the first two bytes is a NUL (UTF-16 and -32, as
+    # json.detect_encoding reads them) or it starts with a byte order mark (not JSON text).
+    if body[:1] != b"\x00" and body[1:2] != b"\x00":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if text.startswith("\ufeff"):
+                text = None
     try:
-        document = vocab.parse_json(body)
+        document = vocab.parse_json(body if text is None else text, raw=body)
     except vocab.MalformedActivity as exc:
         raise InboxRejected(400, exc.reason) from None
-    if not isinstance(document, dict):
+    if type(document) is not dict:
         raise InboxRejected(400, "activity is not a JSON object")
-    activity_id = vocab.id_of(document.get("id"))
-    actor = vocab.id_of(document.get("actor"))
-    if activity_id is None or not isinstance(document.get("id"), str):
+    activity_id = document.get("id")
+    if type(activity_id) is not str or not vocab.is_http_url(activity_id):
         raise InboxRejected(400, "activity has no http(s) id")
-    if not vocab.types_of(document):
+    kinds = vocab.types_of(document)
+    if not kinds:
         raise InboxRejected(400, "activity has no type")
-    if actor is None:
-        raise InboxRejected(400, "activity has no actor id")
-    return document, activity_id, actor
+    actor = document.get("actor")
+    if type(actor) is not str or not vocab.is_http_url(actor):
+        actor = vocab.id_of(actor)  # an embedded actor, or a list of one
+        if actor is None:
+            raise InboxRejected(400, "activity has no actor id")
+    kind = kinds[0] if kinds[0] in vocab.ACTIVITY_TYPES else vocab.type_of(
+        document, vocab.ACTIVITY_TYPES)
+    if text is None:
+        # ASCII escapes: a lone surrogate (which some decoders let through) stays valid UTF-8.
+        text = json.dumps(document, separators=(",", ":"))
+    return document, activity_id, actor, kind[:64], text
 
 
 def check_policy(fed: Federation, actor: str, activity_id: str, key_id: str) -> None:
     """Blocked domains (and their subdomains) are refused before anything is fetched."""
+    if not fed.blocked.domains:
+        return  # nothing is blocked: nothing to look up
     # An activity id on the actor's origin has the actor's domain: checked once.
     urls = (actor, key_id) if same_origin(activity_id, actor) else (actor, activity_id, key_id)
     for url in urls:
@@ -139,28 +165,16 @@ def check_ownership(fed: Federation, verified: Verified, activity_id: str, actor
         raise InboxRejected(401, "activity id and actor have different origins")
 
 
-def _as_text(envelope: Envelope) -> str:
-    """The verified bytes themselves (the digest bound them) when they are UTF-8, as peers
-    send; else the parsed document re-serialised (JSON may also come as UTF-16 or -32)."""
-    try:
-        text = envelope.body.decode("utf-8")
-        if not text.startswith("\ufeff"):  # a byte order mark is not JSON text
-            return text
-    except UnicodeDecodeError:
-        pass
-    return json.dumps(envelope.activity, ensure_ascii=False, separators=(",", ":"))
-
-
 async def record(fed: Federation, envelope: Envelope, verified: Verified) -> bool:
     """Store the verified activity once; False when its id was already recorded."""
     message = NewInboxMessage(
         activity_id=envelope.activity_id,
-        activity_type=(vocab.type_of(envelope.activity, vocab.ACTIVITY_TYPES) or "?")[:64],
+        activity_type=envelope.activity_type,
         actor=envelope.actor,
         recipient=envelope.recipient.owner if envelope.recipient else None,
         key_id=verified.signature.key_id,
         signature_scheme=verified.signature.scheme,
-        body=_as_text(envelope),
+        body=envelope.text,
     )
     # Group commit (federation/commit.py): answered once durable, sharing the transaction
     # with the records of concurrent requests.
@@ -175,7 +189,7 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
                   name: str = "") -> None:
     """Run the whole edge pipeline; raise InboxRejected on the first failed step."""
     recipient, body = await check_request(fed, request, kind, name)
-    activity, activity_id, actor = parse_json(body)
+    activity, activity_id, actor, activity_type, text = parse_json(body)
     headers = header_fields(request.headers.items())  # read once for both steps
     try:
         key_id = parse_key_id(headers)
@@ -187,6 +201,6 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
     # At this point the request is authentic: its key's owner signed this exact body.
     check_ownership(fed, verified, activity_id, actor)
     # At this point the actor is the signer and the activity is theirs to send.
-    envelope = Envelope(recipient, body, activity, activity_id, actor)
+    envelope = Envelope(recipient, body, activity, activity_id, actor, activity_type, text)
     if not await record(fed, envelope, verified):
         log.debug("duplicate activity %s ignored", activity_id)

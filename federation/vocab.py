@@ -56,6 +56,7 @@ def _no_constant(name: str):
 # reach storage (whose json_valid() CHECK would fail a whole batch). One decoder for all:
 # json.loads with an argument builds a new one per call.
 _DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_SCAN = _DECODER.scan_once
 
 
 def _loads(body: bytes | str) -> Any:
@@ -65,21 +66,33 @@ def _loads(body: bytes | str) -> Any:
         body = body.decode(json.detect_encoding(body), "surrogatepass")
     elif body.startswith("\ufeff"):
         raise ValueError("Unexpected UTF-8 BOM")
-    return _DECODER.decode(body)
+    if body[:1] != "{":
+        return _DECODER.decode(body)
+    # An object with no leading space, as peers send: JSONDecoder.decode's own steps, minus
+    # its Python-level wrapping (the scanner is the same).
+    try:
+        value, end = _SCAN(body, 0)
+    except StopIteration:
+        raise ValueError("Expecting value") from None
+    if end != len(body) and body[end:].strip(" \t\n\r"):
+        raise ValueError("Extra data")
+    return value
 
 
-def parse_json(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """Decode JSON, refusing nesting deeper than `max_depth` (checked without recursion)."""
+def parse_json(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH,
+               raw: bytes | None = None) -> Any:
+    """Decode JSON, refusing nesting deeper than `max_depth` (checked without recursion).
+    `raw`: the bytes that `body` (text) was decoded from, for the quick depth bound."""
     try:
         value = _loads(body)
     except RecursionError:  # the C decoder's own guard, far deeper than ours
         raise MalformedActivity(f"JSON nested deeper than {max_depth} levels") from None
     except (ValueError, UnicodeDecodeError):
         raise MalformedActivity("body is not valid JSON") from None
-    if isinstance(body, bytes | str):
-        raw = body.encode() if isinstance(body, str) else body
-        if raw.count(b"[") + raw.count(b"{") <= max_depth:
-            return value  # fewer openings than the limit: no nesting can exceed it
+    if raw is None:
+        raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+    if raw.count(b"[") + raw.count(b"{") <= max_depth:
+        return value  # fewer openings than the limit: no nesting can exceed it
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -100,7 +113,7 @@ def dumps(document: dict) -> bytes:
 # Reading helpers: AS2 allows a value, a list of values, an id or an embedded object.
 
 
-def _is_http_url(value: object) -> bool:
+def is_http_url(value: object) -> bool:
     return (isinstance(value, str) and value.startswith(("https://", "http://"))
             and len(value) <= 2048)
 
@@ -130,7 +143,7 @@ def id_of(value: Any) -> str | None:
         value = value[0] if len(value) == 1 else None
     if isinstance(value, dict):
         value = value.get("id")
-    return value if _is_http_url(value) else None
+    return value if is_http_url(value) else None
 
 
 def ids_of(value: Any) -> tuple[str, ...]:
@@ -139,7 +152,7 @@ def ids_of(value: Any) -> tuple[str, ...]:
     out = []
     for item in values[:MAX_STRING_LIST]:
         found = item if isinstance(item, str) else id_of(item)
-        if isinstance(found, str) and (found in PUBLIC_ALIASES or _is_http_url(found)):
+        if isinstance(found, str) and (found in PUBLIC_ALIASES or is_http_url(found)):
             out.append(PUBLIC if found in PUBLIC_ALIASES else found)
     return tuple(out)
 
@@ -155,7 +168,7 @@ def _require_id(obj: dict, what: str) -> str:
     value = obj.get("id")
     if value is None:
         raise MalformedActivity(f"{what} has no id")
-    if not _is_http_url(value):
+    if not is_http_url(value):
         raise MalformedActivity(f"{what} id is not an http(s) URL")
     return value
 
@@ -322,7 +335,7 @@ def _public_key(raw: Any) -> PublicKey | None:
     if not isinstance(raw, dict):
         return None
     key_id, owner, pem = raw.get("id"), id_of(raw.get("owner")), raw.get("publicKeyPem")
-    if not _is_http_url(key_id) or owner is None or not isinstance(pem, str) or len(pem) > 16_384:
+    if not is_http_url(key_id) or owner is None or not isinstance(pem, str) or len(pem) > 16_384:
         return None
     return PublicKey(key_id, owner, pem)
 
@@ -395,7 +408,7 @@ def from_ap_collection(raw: Any) -> CollectionDocument:
         total_items=total if type(total) is int and total >= 0 else None,
         first=id_of(first) if first is not None else None, next=id_of(raw.get("next")),
         items=tuple(i for i in (item if isinstance(item, str) else id_of(item)
-                                for item in items[:MAX_STRING_LIST]) if _is_http_url(i)),
+                                for item in items[:MAX_STRING_LIST]) if is_http_url(i)),
     )
 
 

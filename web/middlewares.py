@@ -174,8 +174,9 @@ def federation_middleware(https: bool, held: HeldResponses | None = None):
                 request, 500, "Internal Server Error",
                 "Something went wrong on our side; it has been logged.", request_id)
         headers = response.headers
-        for name, value in pairs:
-            headers.setdefault(name, value)
+        # Federation handlers never set these (pages may: security_headers_middleware keeps
+        # theirs): added in one call.
+        headers.extend(pairs)
         if negotiated:
             vary_on_accept(response)
         if hold and response.status == 200 and isinstance(response.body, bytes):

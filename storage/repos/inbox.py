@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -30,8 +31,7 @@ class InboxMessage:
     received_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class NewInboxMessage:
+class NewInboxMessage(NamedTuple):  # a tuple: one per inbox request, built in one call
     activity_id: str
     activity_type: str
     actor: str

@@ -3,6 +3,7 @@ stored and the node stays healthy; good ones are recorded once and processed by 
 Real signatures from peers with their own keys; our verification is never mocked."""
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -329,3 +330,28 @@ async def test_standalone_key_document_is_followed_to_its_owner(make_fed_node, m
     # Then the key was fetched, its owner's actor lists it back, and the Follow is accepted
     assert status == 202
     assert mallory.gets() == ["/users/gts/main-key", "/users/gts"]
+
+
+async def test_bodies_that_are_not_plain_utf8_are_stored_as_json_and_spoil_no_batch(
+        make_fed_node, make_peer):
+    # Given three signed activities posted at once (they share one group commit): one whose
+    # text holds a lone surrogate in raw bytes (which JSON decoders let through), one in
+    # UTF-16, and a plain one
+    alpha, mallory = await _setup(make_fed_node, make_peer)
+    surrogate = mallory.activity("mallory", "Listen", DEBATE)
+    surrogate_body = _body(dict(surrogate, summary="@@")).replace(
+        b"@@", "\ud800".encode("utf-8", "surrogatepass"))
+    utf16 = mallory.activity("mallory", "Listen", DEBATE)
+    plain = mallory.activity("mallory", "Follow", DEBATE)
+    now = alpha.clock.now()
+    answers = await asyncio.gather(
+        mallory.post(INBOX, body=surrogate_body, now=now),
+        mallory.post(INBOX, body=json.dumps(utf16).encode("utf-16"), now=now),
+        mallory.post(INBOX, plain, now=now))
+    # Then all three are accepted, and each is stored as valid JSON of what was sent
+    assert [status for status, _ in answers] == [202, 202, 202]
+    stored = {m.activity_id: m.body for m in await InboxRepo(alpha.db.read().conn).list_all()}
+    assert json.loads(stored[surrogate["id"]])["summary"] == "\ud800"
+    assert stored[surrogate["id"]].isascii()  # escaped: the text itself is valid UTF-8
+    assert json.loads(stored[utf16["id"]]) == utf16
+    assert stored[plain["id"]] == _body(plain).decode()  # the verified bytes, as they came
