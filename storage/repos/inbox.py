@@ -164,10 +164,29 @@ class InboxRepo:
 def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
                  at: datetime) -> list[bool]:
     """InboxRepo.add_many on a plain sqlite3 connection, inside the caller's transaction
-    (Database.write_in_one_call: the inbox's group commit in one thread call)."""
+    (Database.write_in_one_call: the inbox's group commit in one thread call).
+
+    One step of SQLite when every record is new, the common case: no RETURNING, whose rows
+    come back one step each, and each step hands the GIL back to a busy loop and waits to
+    get it again (a batch of 62 took 2-3 ms so; measured under the inbox benchmark)."""
     if not news:
         return []
-    return _were_new(news, conn.execute(*_insert_many(news, at)).fetchall())
+    sql, args = _insert_many(news, at)
+    cursor = conn.execute(sql.removesuffix(_RETURNING), args)
+    inserted = cursor.rowcount
+    if inserted == len(news):
+        return [True] * inserted
+    if inserted <= 0:
+        return [False] * len(news)
+    # Some were known: the new rows took the ids just above the former largest, in order
+    # (SQLite's rowid rule inside our write transaction), up to the last one inserted.
+    last = cursor.lastrowid
+    rows = conn.execute("SELECT activity_id FROM inbox_messages WHERE id > ? AND id <= ?",
+                        (last - inserted, last)).fetchall()
+    return _were_new(news, rows)
+
+
+_RETURNING = " RETURNING activity_id"
 
 
 def _insert_many(news: list[NewInboxMessage], at: datetime) -> tuple[str, list]:
@@ -181,7 +200,7 @@ def _insert_many(news: list[NewInboxMessage], at: datetime) -> tuple[str, list]:
         " signature_scheme, body, next_attempt_at, received_at)"
         f" SELECT * FROM (VALUES {values}) AS v WHERE NOT EXISTS"
         " (SELECT 1 FROM inbox_seen s WHERE s.activity_id = v.column1)"
-        " ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
+        " ON CONFLICT (activity_id) DO NOTHING" + _RETURNING,
         args,
     )
 
