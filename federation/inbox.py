@@ -63,9 +63,12 @@ async def check_request(fed: Federation, request: web.Request, kind: ActorKind |
     if length is not None:
         if length > limit:
             raise InboxRejected(413, f"body larger than {limit} bytes")
-        # Announced and within the limit: one read (the stream ends at Content-Length).
+        # Announced and within the limit: what has arrived (usually all of it), then the rest.
         try:
-            return recipient, await request.content.readexactly(length)
+            body = request.content.read_nowait(length)
+            if len(body) < length:
+                body += await request.content.readexactly(length - len(body))
+            return recipient, body
         except asyncio.IncompleteReadError:
             raise InboxRejected(400, "body shorter than its Content-Length") from None
     chunks, size = [], 0

@@ -355,3 +355,52 @@ async def test_bodies_that_are_not_plain_utf8_are_stored_as_json_and_spoil_no_ba
     assert stored[surrogate["id"]].isascii()  # escaped: the text itself is valid UTF-8
     assert json.loads(stored[utf16["id"]]) == utf16
     assert stored[plain["id"]] == _body(plain).decode()  # the verified bytes, as they came
+
+
+async def _raw_post(alpha, head: bytes, pieces: list[bytes]) -> bytes:
+    """Send a request over a plain socket, the body in pieces with a pause between them."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", alpha.server.port)
+    writer.write(head)
+    for piece in pieces:
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(piece)
+    if pieces and pieces[-1] == b"":
+        writer.write_eof()
+    await writer.drain()
+    answer = await reader.read(65536)
+    writer.close()
+    return answer
+
+
+def _signed_head(alpha, mallory, body: bytes, length: int) -> bytes:
+    headers = {"Content-Type": "application/activity+json"}
+    headers.update(sign_request_cavage(
+        method="POST", url=INBOX, headers=headers, body=body,
+        key_id=mallory.actor_uri("mallory") + "#main-key",
+        private_key_pem=peer_keys(1).rsa_private_pem, now=alpha.clock.now()))
+    headers["Content-Length"] = str(length)
+    lines = ["POST /debats/eau/inbox HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+async def test_a_body_that_arrives_in_pieces_is_read_whole(make_fed_node, make_peer):
+    alpha, mallory = await _setup(make_fed_node, make_peer)
+    follow = mallory.activity("mallory", "Follow", DEBATE)
+    body = _body(follow)
+    thirds = [body[: len(body) // 3], body[len(body) // 3: 2 * len(body) // 3],
+              body[2 * len(body) // 3:]]
+    answer = await _raw_post(alpha, _signed_head(alpha, mallory, body, len(body)), thirds)
+    assert answer.startswith(b"HTTP/1.1 202")
+    assert (await InboxRepo(alpha.db.read().conn).find(follow["id"])) is not None
+
+
+async def test_a_body_cut_short_of_its_length_is_refused_and_nothing_is_stored(make_fed_node,
+                                                                               make_peer):
+    alpha, mallory = await _setup(make_fed_node, make_peer)
+    body = _body(mallory.activity("mallory", "Follow", DEBATE))
+    answer = await _raw_post(alpha, _signed_head(alpha, mallory, body, len(body) + 10),
+                             [body, b""])  # then the client stops sending
+    assert not answer.startswith(b"HTTP/1.1 202")  # the connection closes, or a 400
+    assert await _stored(alpha) == 0
+    await _assert_healthy_and_accepting(alpha, mallory)
