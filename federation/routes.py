@@ -81,6 +81,8 @@ class FederationRoutes:
 
 async def _inbox(fed: Federation, request: web.Request,
                  kind: uris.ActorKind | None) -> web.Response:
-    name = request.match_info.get("slug") or request.match_info.get("username") or ""
+    name = ""
+    if kind is not None:  # a personal inbox: whose (the shared one, the busiest, names nobody)
+        name = request.match_info.get("slug") or request.match_info.get("username") or ""
     await inbox.receive(fed, request, kind, name)
     return web.Response(status=202)  # as Mastodon: nothing to say but the status
