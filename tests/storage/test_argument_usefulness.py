@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from node import services
 from node.model import ArgumentOrder, Stance
-from storage.db import Database
 from tests.node.builders import a_member, a_proposal, an_open_debate, run
 from tests.support import FrozenClock
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
 
 
 async def test_useful_count_follows_marks_and_pages_keep_the_order(db):

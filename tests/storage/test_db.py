@@ -13,13 +13,6 @@ from storage.db import Database, DatabaseError
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
-
-
 async def test_database_uses_wal_and_foreign_keys(db):
     async with db.writer.execute("PRAGMA journal_mode") as cur:
         assert (await cur.fetchone())[0] == "wal"

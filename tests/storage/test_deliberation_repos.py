@@ -17,16 +17,8 @@ from node.model import (
     Session,
     VoteChoice,
 )
-from storage.db import Database
 from tests.node.builders import OP, a_draft, a_member, a_proposal, an_open_debate, run
 from tests.support import FrozenClock
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
 
 
 @pytest.fixture

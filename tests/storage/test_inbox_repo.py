@@ -5,19 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import pytest
-
-from storage.db import Database
 from storage.repos.inbox import InboxRepo, NewInboxMessage, add_many_now
 
 AT = datetime(2026, 11, 28, 6, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
 
 
 def _message(name: str) -> NewInboxMessage:

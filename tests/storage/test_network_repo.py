@@ -22,13 +22,6 @@ DEBATE = "http://beta.test/debats/mobilite"
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
-
-
-@pytest.fixture
 def clock():
     return FrozenClock()
 

@@ -8,16 +8,8 @@ import pytest
 
 from node import services
 from node.model import ArgumentOrder, Stance, VoteChoice
-from storage.db import Database
 from tests.node.builders import a_member, a_proposal, an_open_debate, run
 from tests.support import FrozenClock
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
 
 
 @pytest.fixture

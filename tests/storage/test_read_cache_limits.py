@@ -2,17 +2,6 @@
 match its key is served but not kept, and rendered text stays within its budget."""
 from __future__ import annotations
 
-import pytest
-
-from storage.db import Database
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database(tmp_path / "node.sqlite3").open()
-    yield database
-    await database.close()
-
 
 async def test_a_value_that_does_not_match_its_key_is_served_not_kept(db):
     cache = db.read().cache
