@@ -60,28 +60,11 @@ class GroupCommit(Generic[T, R]):
                 batch = self._queue[: self.max_batch]
                 del self._queue[: self.max_batch]
                 try:
-                    try:
-                        results = await self._write([item for item, _ in batch])
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:
-                        if len(batch) > 1:
-                            # One bad write must not fail the others (nothing of the group
-                            # was kept): each again, alone; only its own caller gets an error.
-                            log.warning("a group of %d writes failed (%s): each alone",
-                                        len(batch), exc)
-                            for item, future in batch:
-                                await self._alone(item, future)
-                        elif not batch[0][1].done():
-                            batch[0][1].set_exception(exc)
-                        continue
+                    await self._commit(batch)
                 except asyncio.CancelledError:
                     for _, future in batch:
-                        future.cancel()
+                        future.cancel()  # no-op for those already answered
                     raise
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
         finally:
             self._flusher = None
             for _, future in self._queue:  # cancelled with work queued: nothing was written
@@ -89,20 +72,39 @@ class GroupCommit(Generic[T, R]):
                     future.cancel()
             self._queue.clear()
 
+    async def _commit(self, batch: list[tuple[T, asyncio.Future]]) -> None:
+        """The group in one transaction; if that fails (nothing of it was kept), each of its
+        writes again alone, so that only a bad write's own caller gets an error."""
+        try:
+            results = await self._write([item for item, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                _answer(batch[0][1], error=exc)
+                return
+            log.warning("a group of %d writes failed (%s): each alone", len(batch), exc)
+            for item, future in batch:
+                try:
+                    [result] = await self._write([item])
+                except Exception as alone:
+                    _answer(future, error=alone)
+                else:
+                    _answer(future, result)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            _answer(future, result)
+
     async def _write(self, items: list[T]) -> list[R]:
         if self.write_now is not None:
             return await self.db.write_in_one_call(lambda conn: self.write_now(conn, items))
         async with self.db.transaction(inline=self.inline) as tx:
             return await self.write(tx.conn, items)
 
-    async def _alone(self, item: T, future: asyncio.Future) -> None:
-        try:
-            [result] = await self._write([item])
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if not future.done():
-                future.set_exception(exc)
-            return
-        if not future.done():
-            future.set_result(result)
+
+def _answer(future: asyncio.Future, result: object = None, *,
+            error: BaseException | None = None) -> None:
+    if future.done():  # its caller went away (cancelled)
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
