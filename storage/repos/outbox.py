@@ -1,6 +1,7 @@
 """Outgoing activities (kept so their ids dereference) and their deliveries, one per inbox."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,12 +148,21 @@ class OutboxRepo:
 
     async def add_deliveries(self, activity_id: int, targets: list[tuple[str, str]],
                              at: datetime, send_at: datetime | None = None) -> None:
-        """`add_delivery` for many (inbox, host) pairs in one statement batch."""
+        """`add_delivery` for many (inbox, host) pairs in one statement batch.
+
+        Rows are stored (so claimed: by due time, then id) in an order spread over the hosts
+        and new for each activity: hosts that are down together tend to sit together in the
+        caller's order (followers of one instance, one provider), and they would take every
+        delivery slot at once, each held until the pool sees it stall, while live hosts wait;
+        a fixed order would also serve the same hosts last every time."""
         due, created = to_text(send_at or at), to_text(at)
+        salt = str(activity_id).encode()
+        spread = sorted(targets, key=lambda target: hashlib.blake2b(
+            target[1].encode(), digest_size=8, salt=salt[-16:]).digest())
         await self.conn.executemany(
             "INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (activity_id, inbox) DO NOTHING",
-            [(activity_id, inbox, host, due, created) for inbox, host in targets],
+            [(activity_id, inbox, host, due, created) for inbox, host in spread],
         )
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int, *,
