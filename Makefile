@@ -15,7 +15,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # binary that the npm package `node` ships (Fedify 2.x needs Node >= 22; Debian has 20).
 INTEROP_DIR := tests/interop
 
-.PHONY: run test test-browser browser-deps interop-deps bench messages clean
+.PHONY: run test test-browser browser-deps interop-deps bench bench-instructions messages clean
 
 # The venv is rebuilt when pyproject.toml changes; `pip install -e` keeps the code live.
 $(BIN)/.installed: pyproject.toml
@@ -60,6 +60,10 @@ $(INTEROP_DIR)/node_modules/.installed: $(INTEROP_DIR)/package.json $(INTEROP_DI
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
+
+# Instructions per signed inbox request, node vs reference, under callgrind (needs valgrind).
+bench-instructions: $(BIN)/.installed
+	$(BIN)/python -m bench.inbox_instructions
 
 # Refresh the translation catalogues after changing user-facing strings.
 messages: $(BIN)/.installed

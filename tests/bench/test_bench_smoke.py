@@ -73,3 +73,36 @@ def test_access_log_is_turned_off_under_the_server_table():
     text = '[node]\nbase_url = "http://127.0.0.1:1"\n\n[server]\nhost = "127.0.0.1"\nport = 1\n'
     assert tomllib.loads(with_access_log_off(text))["server"] == {
         "host": "127.0.0.1", "port": 1, "access_log": False}
+
+
+async def test_instruction_counts_client_sends_each_request_once_and_reads_each_answer(tmp_path):
+    # A tiny server counting the bodies it gets; raw requests as the inbox benchmark stores them
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from bench.inbox_instructions import _requests, _send
+
+    seen = []
+
+    async def inbox(request):
+        seen.append(await request.read())
+        return web.Response(status=202, text="accepted" if len(seen) % 2 else "")
+
+    app = web.Application()
+    app.router.add_post("/inbox", inbox)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        bodies = [f'{{"n": {i}}}'.encode() for i in range(7)]
+        stored = tmp_path / "requests.bin"
+        with open(stored, "wb") as f:
+            for body in bodies:
+                raw = (f"POST /inbox HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}"
+                       "\r\n\r\n").encode() + body
+                f.write(f"{len(raw)}\n".encode() + raw)
+        requests = _requests(stored)
+        assert len(requests) == 7 and requests[3].endswith(b'{"n": 3}')
+        assert await _send(server.port, requests, connections=3) == {202: 7}
+        assert sorted(seen) == sorted(bodies)
+    finally:
+        await server.close()
