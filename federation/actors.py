@@ -79,12 +79,12 @@ class RemoteActors:
     def _held_key_owner(self, key_id: str, now: datetime) -> RemoteActor | None:
         """The owner of a held key; held keys passed key_owner's checks when they were stored."""
         held = self._by_key.get(key_id)
-        if held is None or held[0] <= time.monotonic() or now - held[1].fetched_at >= ACTOR_TTL:
+        if held is None or held[0] <= time.monotonic() or not self._fresh(held[1], now):
             return None
         return held[1]
 
-    def _fresh(self, actor: RemoteActor) -> bool:
-        return self.fed.clock.now() - actor.fetched_at < ACTOR_TTL
+    def _fresh(self, actor: RemoteActor, now: datetime | None = None) -> bool:
+        return (now or self.fed.clock.now()) - actor.fetched_at < ACTOR_TTL
 
     async def get(self, ap_id: str, *, refresh: bool = False) -> RemoteActor:
         """The remote actor with this id, from the cache or fetched (FetchError if impossible)."""

@@ -112,8 +112,8 @@ def parse_json(body: bytes) -> tuple[dict[str, Any], str, str, str, str]:
     activity_id = document.get("id")
     if type(activity_id) is not str or not vocab.is_http_url(activity_id):
         raise InboxRejected(400, "activity has no http(s) id")
-    kind = document.get("type")
-    kinds = (kind,) if type(kind) is str else vocab.types_of(document)  # a string, mostly
+    given = document.get("type")
+    kinds = (given,) if type(given) is str else vocab.types_of(document)  # a string, mostly
     if not kinds:
         raise InboxRejected(400, "activity has no type")
     actor = document.get("actor")

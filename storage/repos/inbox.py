@@ -81,7 +81,8 @@ class InboxRepo:
         if not news:
             return []
         # One call (execute_fetchall): a cursor's execute, fetch and close are a thread hop each.
-        return _were_new(news, await self.conn.execute_fetchall(*_insert_many(news, at)))
+        sql, args = _insert_many(news, at)
+        return _were_new(news, await self.conn.execute_fetchall(sql + _RETURNING, args))
 
     async def claim_due(self, now: datetime, lease_until: datetime,
                         limit: int) -> list[InboxMessage]:
@@ -172,7 +173,7 @@ def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
     if not news:
         return []
     sql, args = _insert_many(news, at)
-    cursor = conn.execute(sql.removesuffix(_RETURNING), args)
+    cursor = conn.execute(sql, args)
     inserted = cursor.rowcount
     if inserted == len(news):
         return [True] * inserted
@@ -186,7 +187,7 @@ def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
     return _were_new(news, rows)
 
 
-_RETURNING = " RETURNING activity_id"
+_RETURNING = " RETURNING activity_id"  # InboxRepo.add_many's way of telling the new ones
 
 
 def _insert_many(news: list[NewInboxMessage], at: datetime) -> tuple[str, list]:
@@ -200,7 +201,7 @@ def _insert_many(news: list[NewInboxMessage], at: datetime) -> tuple[str, list]:
         " signature_scheme, body, next_attempt_at, received_at)"
         f" SELECT * FROM (VALUES {values}) AS v WHERE NOT EXISTS"
         " (SELECT 1 FROM inbox_seen s WHERE s.activity_id = v.column1)"
-        " ON CONFLICT (activity_id) DO NOTHING" + _RETURNING,
+        " ON CONFLICT (activity_id) DO NOTHING",
         args,
     )
 
