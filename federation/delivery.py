@@ -1,7 +1,11 @@
 """Delivery pool: claim due deliveries under a lease, sign at each attempt, POST, classify,
 record, reschedule. Scheduling is continuous: a delivery starts as soon as a slot frees, so a
 live host never waits for a batch that also holds dead ones. Signing happens per attempt
-because a signature carries its Date and expires (Lemmy does the same).
+because a signature carries its Date and expires (Lemmy does the same); the next deliveries
+waiting for a slot are signed ahead (one pool's worth, used within
+fetch.SIGNED_AHEAD_MAX_SECONDS), so that a freed slot sends at once: signing in a thread then
+overlaps the slots' network waits instead of adding to each (a 500-host fan-out spent ~10 of
+its ~30 ms per delivery waiting for a signer, inside the slot).
 
 Bounds: at most `delivery_concurrency` deliveries are being attempted, and at most
 `delivery_per_host` are in flight to any one host. An attempt still unanswered well after
@@ -37,7 +41,7 @@ from storage.repos.remote import RemoteRepo
 
 from . import retry
 from .commit import GroupCommit
-from .fetch import FetchError, Identity
+from .fetch import FetchError, Identity, SignedPost
 from .retry import Outcome
 
 if TYPE_CHECKING:
@@ -113,6 +117,10 @@ class DeliveryPool:
         # Claimed for presumed-dead hosts, waiting for the live work to be done: (start by, …).
         self._later: deque[tuple[float, Delivery, OutboxActivity]] = deque()
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        # Signatures made ahead for the next ready deliveries (delivery id -> task), at most
+        # one pool's worth: signing (a thread's CPU) runs while the slots wait on the network,
+        # and a slot that frees starts sending at once instead of queueing for a signer.
+        self._signed: dict[int, asyncio.Task[SignedPost]] = {}
         self._suspects: OrderedDict[str, float] = OrderedDict()  # host → presumed dead until
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
@@ -195,6 +203,11 @@ class DeliveryPool:
         for _, delivery, _ in self._later:
             self._forget_host(delivery.host)
         self._later.clear()
+        signing = list(self._signed.values())
+        self._signed.clear()
+        for task in signing:
+            task.cancel()
+        await asyncio.gather(*signing, return_exceptions=True)
 
     # -- claiming
 
@@ -251,7 +264,17 @@ class DeliveryPool:
             else:
                 break
             self._later.popleft()
+        self._sign_ahead()
         return started
+
+    def _sign_ahead(self) -> None:
+        """Sign the next live deliveries waiting for a slot (see `_signed`)."""
+        for delivery, activity in self._ready:
+            if len(self._signed) >= self.capacity:
+                return
+            if delivery.id not in self._signed and not self._is_suspect(delivery.host):
+                self._signed[delivery.id] = asyncio.create_task(self.fed.fetcher.sign_post(
+                    delivery.inbox, activity.body.encode(), sign_as=self._identity(activity)))
 
     def _is_suspect(self, host: str) -> bool:
         until = self._suspects.get(host)
@@ -270,7 +293,8 @@ class DeliveryPool:
 
     def _start(self, delivery: Delivery, activity: OutboxActivity, *,
                stalled: bool = False) -> asyncio.Task:
-        task = asyncio.create_task(self._deliver(delivery, activity, stalled=stalled),
+        signed = self._signed.pop(delivery.id, None)
+        task = asyncio.create_task(self._deliver(delivery, activity, signed, stalled=stalled),
                                    name=f"delivery-{delivery.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -291,7 +315,8 @@ class DeliveryPool:
 
     # -- one delivery
 
-    async def _deliver(self, delivery: Delivery, activity: OutboxActivity, *,
+    async def _deliver(self, delivery: Delivery, activity: OutboxActivity,
+                       signed: asyncio.Task[SignedPost] | None = None, *,
                        stalled: bool = False) -> None:
         """One delivery's task: attempt (moving to the stalled lane if it hangs), record."""
         lane = _Lane(stalled)
@@ -300,7 +325,7 @@ class DeliveryPool:
         timer = asyncio.get_running_loop().call_later(self.stall_after(), self._stall, lane,
                                                       delivery.host)
         try:
-            result = await self._attempt(delivery, activity)
+            result = await self._attempt(delivery, activity, signed)
             timer.cancel()
             if result.status is not None:  # an answer, whatever it said
                 self._latencies.append(time.monotonic() - started)
@@ -315,6 +340,8 @@ class DeliveryPool:
                           activity.ap_id, delivery.inbox)
         finally:
             timer.cancel()
+            if signed is not None:
+                _discard(signed)
             self._release(delivery, stalled=lane.stalled)
 
     def _stall(self, lane: "_Lane", host: str) -> None:
@@ -327,12 +354,15 @@ class DeliveryPool:
             self.stalled += 1
             self._wake.set()
 
-    async def _attempt(self, delivery: Delivery, activity: OutboxActivity) -> Attempt:
+    def _identity(self, activity: OutboxActivity) -> Identity:
+        return Identity(activity.key_owner, self.fed.uris.main_key_id(activity.actor))
+
+    async def _attempt(self, delivery: Delivery, activity: OutboxActivity,
+                       signed: asyncio.Task[SignedPost] | None = None) -> Attempt:
         status = retry_after = None
         try:
-            posted = await self.fed.fetcher.post(
-                delivery.inbox, activity.body.encode(),
-                sign_as=Identity(activity.key_owner, self.fed.uris.main_key_id(activity.actor)))
+            posted = await self.fed.fetcher.post(delivery.inbox, activity.body.encode(),
+                                                 sign_as=self._identity(activity), signed=signed)
             status, retry_after = posted.status, posted.retry_after
             outcome = retry.classify_status(posted.status, delivery.attempts)
             error = None if outcome is Outcome.DELIVERED else f"HTTP {status}: {posted.excerpt}"
@@ -345,6 +375,14 @@ class DeliveryPool:
                           delivery.inbox)
             outcome, error = Outcome.RETRY, f"internal error: {type(exc).__name__}"
         return Attempt(delivery, activity.ap_id, outcome, status, error, retry_after)
+
+
+def _discard(task: asyncio.Task) -> None:
+    """A signature made ahead and not used (its attempt ended before): its outcome is read."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 async def _write_attempts(fed: Federation, conn, attempts: list[Attempt]) -> list[str]:

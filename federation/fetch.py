@@ -11,6 +11,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -264,11 +265,19 @@ class Fetcher:
     async def _request(self, method: str, url: str, accept: str, body: bytes | None,
                        sign_as: Identity | None, scheme: str, cap: int,
                        ) -> tuple[int, Any, bytes]:
+        headers = self._headers(accept, body)
+        if sign_as is not None:
+            headers.update(await self.signer(method, url, headers, body, sign_as, scheme))
+        return await self._send(method, url, headers, body, cap)
+
+    def _headers(self, accept: str, body: bytes | None) -> dict[str, str]:
         headers = {"Accept": accept, "User-Agent": self.user_agent}
         if body is not None:
             headers["Content-Type"] = vocab.AS_MEDIA_TYPE
-        if sign_as is not None:
-            headers.update(await self.signer(method, url, headers, body, sign_as, scheme))
+        return headers
+
+    async def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None,
+                    cap: int) -> tuple[int, Any, bytes]:
         try:
             async with self.session.request(
                 method, url, data=body, headers=headers, allow_redirects=False,
@@ -327,15 +336,31 @@ class Fetcher:
 
     # -- POST
 
-    async def post(self, url: str, body: bytes, *, sign_as: Identity) -> Posted:
-        """POST a signed activity; no redirect is followed (a moved inbox is a failure)."""
+    async def sign_post(self, url: str, body: bytes, *, sign_as: Identity) -> SignedPost:
+        """The headers of a signed POST, ready ahead of `post` (the delivery pool signs the
+        next deliveries while slots are busy; the signature is made for this one request)."""
+        scheme = await self.scheme_for(host_of(url))
+        headers = self._headers(AS_ACCEPT, body)
+        headers.update(await self.signer("POST", url, headers, body, sign_as, scheme))
+        return SignedPost(url, scheme, headers, time.monotonic())
+
+    async def post(self, url: str, body: bytes, *, sign_as: Identity,
+                   signed: Awaitable[SignedPost] | None = None) -> Posted:
+        """POST a signed activity; no redirect is followed (a moved inbox is a failure).
+        `signed`: from `sign_post` for this URL, used if it is still fresh; the destination is
+        checked here, at sending time, whatever it was when signed."""
         await self.check_destination(url)
         host = host_of(url)
-        scheme = await self.scheme_for(host)
+        ready = await _fresh_signature(signed, url)
+        scheme = ready.scheme if ready is not None else await self.scheme_for(host)
         try:
             async with asyncio.timeout(self.settings.fetch_timeout_seconds):
-                status, headers, data = await self._request(
-                    "POST", url, AS_ACCEPT, body, sign_as, scheme, ERROR_EXCERPT_BYTES)
+                if ready is not None:
+                    status, headers, data = await self._send("POST", url, ready.headers, body,
+                                                             ERROR_EXCERPT_BYTES)
+                else:
+                    status, headers, data = await self._request(
+                        "POST", url, AS_ACCEPT, body, sign_as, scheme, ERROR_EXCERPT_BYTES)
                 if scheme == "rfc9421" and status in (400, 401, 403):
                     scheme = "cavage"  # double knock, as for GETs
                     status, headers, data = await self._request(
@@ -346,6 +371,31 @@ class Fetcher:
             raise FetchError("timed out", permanent=False) from None
         return Posted(status, headers.get("Retry-After"),
                       data.decode("utf-8", "replace").strip()[:500], scheme)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedPost:
+    url: str
+    scheme: str
+    headers: dict[str, str]
+    signed_at: float  # time.monotonic()
+
+
+# A signature made ahead is used within this long; older, the request is signed again: its
+# Date must stay far inside any receiver's window (an hour at Mastodon, minutes elsewhere).
+SIGNED_AHEAD_MAX_SECONDS = 30.0
+
+
+async def _fresh_signature(signed: Awaitable[SignedPost] | None, url: str) -> SignedPost | None:
+    if signed is None:
+        return None
+    try:
+        ready = await signed
+    except Exception:
+        return None  # signed again by the caller, where an error is reported as usual
+    if ready.url != url or time.monotonic() - ready.signed_at > SIGNED_AHEAD_MAX_SECONDS:
+        return None
+    return ready
 
 
 def is_as2_content_type(value: str) -> bool:

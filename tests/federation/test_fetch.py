@@ -210,3 +210,96 @@ async def test_host_limiter_bounds_concurrency_per_host_and_forgets_idle_hosts()
 
     await asyncio.gather(*(task("a.example") for _ in range(10)))
     assert peak == 2 and limiter._slots == {}
+
+
+# -- POST signed ahead (the delivery pool signs the next deliveries while its slots are busy)
+
+
+@pytest.fixture
+async def peer_inbox(fake_dns):
+    """POST /inbox on peer.test, keeping each request's headers."""
+    seen: list[dict] = []
+
+    async def inbox(request):
+        await request.read()
+        seen.append(dict(request.headers))
+        return web.Response(status=202)
+
+    app = web.Application()
+    app.router.add_post("/inbox", inbox)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    fake_dns.register("peer.test", server.port)
+    yield seen
+    await server.close()
+
+
+def _count_signing(fetcher) -> list[str]:
+    """The URLs the fetcher signs from now on."""
+    signed, original = [], fetcher.signer
+
+    async def signer(method, url, *rest):
+        signed.append(url)
+        return await original(method, url, *rest)
+
+    fetcher.signer = signer
+    return signed
+
+
+async def _ready(value):
+    return value
+
+
+async def _failed():
+    raise RuntimeError("the signer's thread went away")
+
+
+INBOX = "http://peer.test/inbox"
+BODY = b'{"type": "Announce", "id": "http://alpha.test/activities/1"}'
+
+
+async def test_a_post_signed_ahead_is_sent_with_that_signature(make_fed_node, peer_inbox):
+    alpha = await make_fed_node("alpha")
+    fetcher, identity = alpha.fed.fetcher, alpha.fed.node_identity
+    ahead = await fetcher.sign_post(INBOX, BODY, sign_as=identity)
+    signing = _count_signing(fetcher)
+    posted = await fetcher.post(INBOX, BODY, sign_as=identity, signed=_ready(ahead))
+    # Not signed again: the headers made ahead are the ones the inbox received
+    assert posted.status == 202 and signing == []
+    for name in ("Signature", "Digest", "Date"):
+        assert peer_inbox[0][name] == ahead.headers[name]
+    assert 'keyId="http://alpha.test/actor#main-key"' in peer_inbox[0]["Signature"]
+
+
+@pytest.mark.parametrize("case", ["stale", "other url", "failed"])
+async def test_a_post_signed_ahead_is_signed_again_unless_fresh_and_its_own(
+        make_fed_node, peer_inbox, case):
+    from dataclasses import replace
+
+    from federation.fetch import SIGNED_AHEAD_MAX_SECONDS
+
+    alpha = await make_fed_node("alpha")
+    fetcher, identity = alpha.fed.fetcher, alpha.fed.node_identity
+    ahead = await fetcher.sign_post(INBOX, BODY, sign_as=identity)
+    if case == "stale":
+        signed = _ready(replace(ahead, signed_at=ahead.signed_at - SIGNED_AHEAD_MAX_SECONDS - 1))
+    elif case == "other url":
+        signed = _ready(await fetcher.sign_post("http://peer.test/other", BODY, sign_as=identity))
+    else:
+        signed = _failed()
+    signing = _count_signing(fetcher)
+    posted = await fetcher.post(INBOX, BODY, sign_as=identity, signed=signed)
+    assert posted.status == 202 and signing == [INBOX]
+    assert len(peer_inbox) == 1 and "Signature" in peer_inbox[0]
+
+
+async def test_a_post_signed_ahead_is_checked_at_sending_time(make_fed_node, peer_inbox):
+    alpha = await make_fed_node("alpha")
+    fetcher, identity = alpha.fed.fetcher, alpha.fed.node_identity
+    ahead = await fetcher.sign_post(INBOX, BODY, sign_as=identity)
+    fetcher.blocked = lambda host: host == "peer.test"  # blocked since it was signed
+    signed = asyncio.ensure_future(_ready(ahead))  # a task, as the pool hands it over
+    with pytest.raises(FetchRefused, match="blocked"):
+        await fetcher.post(INBOX, BODY, sign_as=identity, signed=signed)
+    assert peer_inbox == []
+    await signed

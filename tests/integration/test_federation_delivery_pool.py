@@ -23,6 +23,8 @@ class Sinks:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.received: list[tuple[str, str]] = []  # (host, path)
+        self.signatures: list[str] = []
+        self.answered: list[float] = []  # time.monotonic() of each answer
         self.current: Counter[str] = Counter()
         self.peak: Counter[str] = Counter()
         self.overall = self.peak_overall = 0
@@ -37,6 +39,8 @@ class Sinks:
             await request.read()
             await asyncio.sleep(self.delay)
             self.received.append((host, request.path))
+            self.signatures.append(request.headers.get("Signature", ""))
+            self.answered.append(time.monotonic())
             return web.Response(status=202)
         finally:
             self.current[host] -= 1
@@ -127,6 +131,36 @@ async def test_pool_keeps_its_bounds_overall_and_per_host(make_fed_node, sinks):
     assert len(sink.received) == len(set(sink.received)) == 24
     assert sink.peak_overall == 4
     assert max(sink.peak.values()) == 2 and sink.peak["s0.test"] == 2
+
+
+async def test_deliveries_waiting_for_a_slot_are_signed_ahead(make_fed_node, sinks):
+    # Given 8 inboxes answering in 100 ms and a pool of 2 slots
+    alpha = await make_fed_node("alpha", delivery_concurrency=2, delivery_per_host=1)
+    hosts = [f"s{i}.test" for i in range(8)]
+    sink = await sinks(hosts, delay=0.1)
+    signed: list[tuple[float, str]] = []  # (when, Signature header)
+    fetcher = alpha.fed.fetcher
+    original = fetcher.signer
+
+    async def signer(*args):
+        headers = await original(*args)
+        signed.append((time.monotonic(), headers["Signature"]))
+        return headers
+
+    fetcher.signer = signer
+    await _queue(alpha, [f"http://{h}/inbox" for h in hosts])
+    # When the pool runs until everything is delivered
+    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
+    try:
+        await _until(lambda: _delivered(alpha, 8), timeout=10)
+    finally:
+        pool.cancel()
+        await asyncio.gather(pool, return_exceptions=True)
+    # Then each delivery was signed once, and sent with that signature
+    assert sorted(s for _, s in signed) == sorted(sink.signatures) and len(set(sink.signatures)) == 8
+    # and the ones waiting for a slot were signed while the first two were still in flight
+    assert sum(when < min(sink.answered) for when, _ in signed) >= 3
+    assert sink.peak_overall == 2  # signing ahead sends nothing: the bound holds
 
 
 async def _delivered(node, count: int) -> bool:
