@@ -113,6 +113,19 @@ def security_headers(https: bool) -> tuple[tuple[str, str], ...]:
     return headers + ((("Strict-Transport-Security", "max-age=31536000"),) if https else ())
 
 
+def protocol_security_headers(https: bool) -> tuple[tuple[str, str], ...]:
+    """What federation answers carry (AS2 and JRD documents, problem+json, empty 202s): the
+    set OWASP's REST Security Cheat Sheet gives for API responses. Nothing in them is meant
+    to load anything, so the policy allows nothing; the page-only headers (Permissions-Policy,
+    Referrer-Policy) are left out: ~100 bytes fewer on every answer of the busiest routes."""
+    headers = (
+        ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+    )
+    return headers + ((("Strict-Transport-Security", "max-age=31536000"),) if https else ())
+
+
 def security_headers_middleware(https: bool):
     pairs = security_headers(https)
 
@@ -130,14 +143,14 @@ def security_headers_middleware(https: bool):
 def federation_middleware(https: bool, held: HeldResponses | None = None):
     """The fast path for federation routes (marked by federation/negotiation.py): documents,
     WebFinger, NodeInfo and inboxes need neither a session, nor a CSRF token, nor a request id;
-    they are signed or public. They get the security headers and problem+json errors here and
-    skip the page middlewares. A negotiated URL (an actor's page) takes it only when the Accept
+    they are signed or public. They get an API's security headers and problem+json errors
+    here and skip the page middlewares. A negotiated URL (an actor's page) takes it only when the Accept
     header prefers AS2: a browser still gets the page through every middleware, and every page
     request (cookies or not) still goes through identity and CSRF.
 
     `held` (None under authorized fetch) replays whole answers of `holdable` GETs: actor
     documents and WebFinger (federation/held.py)."""
-    pairs = security_headers(https)
+    pairs = protocol_security_headers(https)
 
     @web.middleware
     async def middleware(request: web.Request, handler):

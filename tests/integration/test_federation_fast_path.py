@@ -20,14 +20,21 @@ from tests.federation.harness import (  # noqa: F401
 from web.app import open_database
 
 DEBATE = "http://alpha.test/debats/eau"
-SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
-            "X-Frame-Options", "Permissions-Policy")
+PAGE_SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+                 "X-Frame-Options", "Permissions-Policy")
+# Protocol answers load nothing: an API's set (OWASP REST Security Cheat Sheet), nothing allowed.
+PROTOCOL_SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 
 
-def _secured(headers) -> bool:
+def _secured(headers, names=PROTOCOL_SECURITY) -> bool:
     if not hasattr(headers, "getall"):  # a plain dict (see _replayable)
-        return all(name in headers for name in SECURITY)
-    return all(len(headers.getall(name, ())) == 1 for name in SECURITY)  # each once
+        present = all(name in headers for name in names)
+    else:
+        present = all(len(headers.getall(name, ())) == 1 for name in names)  # each once
+    if names is PROTOCOL_SECURITY:
+        return present and headers["Content-Security-Policy"] == (
+            "default-src 'none'; frame-ancestors 'none'") and headers["X-Frame-Options"] == "DENY"
+    return present
 
 
 async def test_actor_json_skips_session_and_csrf_but_keeps_security_headers(make_fed_node):
@@ -53,7 +60,8 @@ async def test_browser_on_the_same_url_gets_the_page_through_every_middleware(ma
         text = await response.text()
         headers = response.headers
     assert response.status == 200 and "<html" in text.lower()
-    assert headers["Vary"] == "Accept" and _secured(headers)
+    assert headers["Vary"] == "Accept" and _secured(headers, PAGE_SECURITY)
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert "X-Request-Id" in headers and "thc_csrf=" in headers.get("Set-Cookie", "")
 
 
