@@ -1,6 +1,7 @@
 """Remote hosts and remote actors: what federation learned about its peers (a cache, no rules)."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,11 +99,6 @@ class RemoteRepo:
 
     async def mark_gone(self, ap_id: str) -> None:
         await self.conn.execute("UPDATE remote_actors SET is_gone = 1 WHERE ap_id = ?", (ap_id,))
-
-    async def mark_gone_by_inbox(self, inbox: str) -> int:
-        cur = await self.conn.execute(
-            "UPDATE remote_actors SET is_gone = 1 WHERE inbox = ?", (inbox,))
-        return cur.rowcount
 
     async def purge_unused_actors(self, fetched_before: datetime, limit: int) -> int:
         """Delete up to `limit` cached actors not fetched since the cutoff (an actor in use is
@@ -256,3 +252,10 @@ class RemoteObjectRepo:
         async with self.conn.execute(
             f"SELECT {_OBJECT_COLUMNS} FROM remote_objects ORDER BY id") as cur:
             return [_object(r) for r in await cur.fetchall()]
+
+
+def mark_gone_by_inboxes_now(conn: sqlite3.Connection, inboxes: list[str]) -> None:
+    """The remote actors behind these inboxes are gone (they answered 404 or 410), on a plain
+    sqlite3 connection inside the caller's transaction (the delivery pool's group commit)."""
+    conn.executemany("UPDATE remote_actors SET is_gone = 1 WHERE inbox = ?",
+                     [(inbox,) for inbox in inboxes])
