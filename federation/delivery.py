@@ -41,6 +41,7 @@ from storage.repos.outbox import (
     Delivery,
     OutboxActivity,
     OutboxRepo,
+    claim_due_now,
     record_attempts_now,
 )
 from storage.repos.remote import mark_gone_by_inboxes_now
@@ -223,9 +224,9 @@ class DeliveryPool:
         if count <= 0:
             return []
         now = self.fed.now()
-        async with self.fed.db.transaction() as tx:
-            claimed = await OutboxRepo(tx.conn).claim_due(
-                now, now + lease_for(self.fed), count, per_host=self.per_host, busy=self.hosts)
+        busy, lease_until = dict(self.hosts), now + lease_for(self.fed)
+        claimed = await self.fed.db.write_in_one_call(lambda conn: claim_due_now(
+            conn, now, lease_until, count, per_host=self.per_host, busy=busy))
         if not claimed:
             return []
         # Counted at once (no await since the claim), so that a concurrent claim sees them.

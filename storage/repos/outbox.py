@@ -178,55 +178,6 @@ class OutboxRepo:
             [(activity_id, inbox, host, due, created) for inbox, host in spread],
         )
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int, *,
-                        per_host: int | None = None,
-                        busy: Mapping[str, int] | None = None) -> list[Delivery]:
-        """Lease up to `limit` due deliveries (attempts counted now); an expired lease makes a
-        row claimable again after a crash. With `per_host`, no host gets more than that many
-        in flight, counting the `busy` ones the caller already has per host."""
-        if per_host is None:
-            async with self.conn.execute(
-                "SELECT id FROM deliveries WHERE state = 'pending'"
-                " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
-                " ORDER BY next_attempt_at, id LIMIT ?",
-                (to_text(now), to_text(now), limit),
-            ) as cur:
-                ids = [r[0] for r in await cur.fetchall()]
-        else:
-            ids = await self._pick_spread(now, limit, per_host, busy or {})
-        if not ids:
-            return []
-        async with self.conn.execute(
-            "UPDATE deliveries SET locked_until = ?, attempts = attempts + 1"
-            f" WHERE id IN ({', '.join('?' * len(ids))}) RETURNING {_DELIVERY}",
-            (to_text(lease_until), *ids),
-        ) as cur:
-            rows = await cur.fetchall()
-        return sorted((_delivery(r) for r in rows), key=lambda d: d.id)
-
-    async def _pick_spread(self, now: datetime, limit: int, per_host: int,
-                           busy: Mapping[str, int]) -> list[int]:
-        # Hosts at their bound are left out in SQL; the others are capped here, oldest first.
-        full = [host for host, n in busy.items() if n >= per_host]
-        exclude = f" AND host NOT IN ({', '.join('?' * len(full))})" if full else ""
-        taken: dict[str, int] = {}
-        picked: list[int] = []
-        async with self.conn.execute(
-            "SELECT id, host FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
-            f" AND (locked_until IS NULL OR locked_until <= ?){exclude}"
-            " ORDER BY next_attempt_at, id LIMIT ?",
-            # A few rows per slot: one host's backlog at the head is skipped, not waited on.
-            (to_text(now), to_text(now), *full, limit * 4 + 32),
-        ) as cur:
-            for row_id, host in await cur.fetchall():
-                if busy.get(host, 0) + taken.get(host, 0) >= per_host:
-                    continue
-                taken[host] = taken.get(host, 0) + 1
-                picked.append(row_id)
-                if len(picked) >= limit:
-                    break
-        return picked
-
     async def release_leases(self) -> int:
         """Make every leased pending delivery claimable now: a new delivery pool starts and
         the process that held the leases is gone (one pool per database)."""
@@ -326,3 +277,52 @@ def record_attempts_now(conn: sqlite3.Connection, records: list[AttemptRecord],
         conn.executemany(
             "UPDATE deliveries SET next_attempt_at = ?, last_status = ?, last_error = ?,"
             " locked_until = NULL WHERE id = ?", again)
+
+
+def claim_due_now(conn: sqlite3.Connection, now: datetime, lease_until: datetime, limit: int, *,
+                  per_host: int | None = None,
+                  busy: Mapping[str, int] | None = None) -> list[Delivery]:
+    """Lease up to `limit` due deliveries (attempts counted now); an expired lease makes a
+    row claimable again after a crash. With `per_host`, no host gets more than that many
+    in flight, counting the `busy` ones the caller already has per host (a copy: this runs on
+    the writer's thread, Database.write_in_one_call, inside its transaction: one thread call
+    where a claim through aiosqlite took seven hops, each holding the write lock until a
+    busy loop came back to it, while the pool's outcomes waited for that lock)."""
+    if per_host is None:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM deliveries WHERE state = 'pending'"
+            " AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)"
+            " ORDER BY next_attempt_at, id LIMIT ?",
+            (to_text(now), to_text(now), limit))]
+    else:
+        ids = _pick_spread(conn, now, limit, per_host, busy or {})
+    if not ids:
+        return []
+    rows = conn.execute(
+        "UPDATE deliveries SET locked_until = ?, attempts = attempts + 1"
+        f" WHERE id IN ({', '.join('?' * len(ids))}) RETURNING {_DELIVERY}",
+        (to_text(lease_until), *ids)).fetchall()
+    return sorted((_delivery(r) for r in rows), key=lambda d: d.id)
+
+
+def _pick_spread(conn: sqlite3.Connection, now: datetime, limit: int, per_host: int,
+                 busy: Mapping[str, int]) -> list[int]:
+    # Hosts at their bound are left out in SQL; the others are capped here, oldest first.
+    full = [host for host, n in busy.items() if n >= per_host]
+    exclude = f" AND host NOT IN ({', '.join('?' * len(full))})" if full else ""
+    taken: dict[str, int] = {}
+    picked: list[int] = []
+    rows = conn.execute(
+        "SELECT id, host FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
+        f" AND (locked_until IS NULL OR locked_until <= ?){exclude}"
+        " ORDER BY next_attempt_at, id LIMIT ?",
+        # A few rows per slot: one host's backlog at the head is skipped, not waited on.
+        (to_text(now), to_text(now), *full, limit * 4 + 32)).fetchall()
+    for row_id, host in rows:
+        if busy.get(host, 0) + taken.get(host, 0) >= per_host:
+            continue
+        taken[host] = taken.get(host, 0) + 1
+        picked.append(row_id)
+        if len(picked) >= limit:
+            break
+    return picked

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 
 from federation import outbox
 from federation.signatures import verify_request
-from storage.repos.outbox import OutboxRepo
+from storage.repos.outbox import OutboxRepo, claim_due_now
 from storage.repos.remote import RemoteRepo
 from tests.federation.harness import make_fed_node  # noqa: F401
 from tests.support import settle
@@ -179,8 +179,8 @@ async def test_expired_lease_makes_a_delivery_claimable_again(make_fed_node, sin
     alpha = await make_fed_node("alpha")
     await _queue(alpha)
     now = alpha.clock.now()
-    async with alpha.db.transaction() as tx:
-        [claimed] = await OutboxRepo(tx.conn).claim_due(now, now + timedelta(minutes=5), 10)
+    [claimed] = await alpha.db.write_in_one_call(
+        lambda conn: claim_due_now(conn, now, now + timedelta(minutes=5), 10))
     # When the worker runs during the lease, then after it
     assert await settle(alpha) == 0
     alpha.clock.advance(minutes=6)

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from federation import delivery, outbox
-from storage.repos.outbox import OutboxRepo
+from storage.repos.outbox import OutboxRepo, claim_due_now
 from tests.federation.harness import make_fed_node  # noqa: F401
 
 
@@ -203,8 +203,8 @@ async def test_a_new_pool_takes_back_deliveries_a_dead_process_left_in_flight(
     sink = await sinks(["s0.test", "s1.test"])
     await _queue(alpha, ["http://s0.test/inbox", "http://s1.test/inbox"])
     now = alpha.clock.now()
-    async with alpha.db.transaction() as tx:
-        assert len(await OutboxRepo(tx.conn).claim_due(now, now + timedelta(minutes=10), 5)) == 2
+    assert len(await alpha.db.write_in_one_call(
+        lambda conn: claim_due_now(conn, now, now + timedelta(minutes=10), 5))) == 2
     # When a pool starts
     pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from storage.repos.outbox import OutboxRepo
+from storage.repos.outbox import OutboxRepo, claim_due_now
 
 AT = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
 HOSTS = [f"host{i:03d}.test" for i in range(100)]  # in the caller's order: host000 first
@@ -18,7 +18,8 @@ async def _activity_with_deliveries(db, n: int) -> list[str]:
             ap_id=f"http://alpha.test/activities/{n}", type="Update", actor="http://alpha.test/a",
             key_owner="node", body="{}", is_public=True, at=AT)
         await repo.add_deliveries(activity, [(f"http://{h}/inbox", h) for h in HOSTS], AT)
-        claimed = await repo.claim_due(AT, AT + timedelta(minutes=1), limit=len(HOSTS))
+    claimed = await db.write_in_one_call(
+        lambda conn: claim_due_now(conn, AT, AT + timedelta(minutes=1), len(HOSTS)))
     return [d.host for d in claimed if d.activity_id == activity]
 
 
