@@ -121,12 +121,7 @@ async def test_pool_keeps_its_bounds_overall_and_per_host(make_fed_node, sinks):
     await _queue(alpha, [f"http://s0.test/users/u{i}/inbox" for i in range(12)]
                  + [f"http://{h}/inbox" for h in hosts[1:]])
     # When the pool runs continuously until everything is delivered
-    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
-    try:
-        await _until(lambda: _delivered(alpha, 24), timeout=10)
-    finally:
-        pool.cancel()
-        await asyncio.gather(pool, return_exceptions=True)
+    await _deliver_all(alpha, 24, timeout=10)
     # Then every inbox got it once, never more than 4 at a time, never more than 2 per host
     assert len(sink.received) == len(set(sink.received)) == 24
     assert sink.peak_overall == 4
@@ -150,17 +145,22 @@ async def test_deliveries_waiting_for_a_slot_are_signed_ahead(make_fed_node, sin
     fetcher.signer = signer
     await _queue(alpha, [f"http://{h}/inbox" for h in hosts])
     # When the pool runs until everything is delivered
-    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
-    try:
-        await _until(lambda: _delivered(alpha, 8), timeout=10)
-    finally:
-        pool.cancel()
-        await asyncio.gather(pool, return_exceptions=True)
+    await _deliver_all(alpha, 8, timeout=10)
     # Then each delivery was signed once, and sent with that signature
     assert sorted(s for _, s in signed) == sorted(sink.signatures) and len(set(sink.signatures)) == 8
     # and the ones waiting for a slot were signed while the first two were still in flight
     assert sum(when < min(sink.answered) for when, _ in signed) >= 3
     assert sink.peak_overall == 2  # signing ahead sends nothing: the bound holds
+
+
+async def _deliver_all(node, count: int, *, timeout: float) -> None:
+    """Run the pool continuously until `count` deliveries are delivered."""
+    pool = asyncio.create_task(node.fed.pool.run_forever(0.05))
+    try:
+        await _until(lambda: _delivered(node, count), timeout=timeout)
+    finally:
+        pool.cancel()
+        await asyncio.gather(pool, return_exceptions=True)
 
 
 async def _delivered(node, count: int) -> bool:
@@ -206,12 +206,7 @@ async def test_a_new_pool_takes_back_deliveries_a_dead_process_left_in_flight(
     assert len(await alpha.db.write_in_one_call(
         lambda conn: claim_due_now(conn, now, now + timedelta(minutes=10), 5))) == 2
     # When a pool starts
-    pool = asyncio.create_task(alpha.fed.pool.run_forever(0.05))
-    try:
-        await _until(lambda: _delivered(alpha, 2), timeout=5)
-    finally:
-        pool.cancel()
-        await asyncio.gather(pool, return_exceptions=True)
+    await _deliver_all(alpha, 2, timeout=5)
     # Then it delivered them at once, their first claim counted as an attempt
     assert len(sink.received) == 2
     assert [d.attempts for d in await OutboxRepo(alpha.db.read().conn).list_deliveries()] \
