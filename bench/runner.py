@@ -285,7 +285,7 @@ def main(scenarios: list[Scenario] | None = None) -> int:
 
     if with_federation:
         log("then the federation benchmarks: signed inbox POSTs, remote votes, fan-out "
-            "(about 4 minutes)")
+            "(about 5 minutes)")
 
     started = time.monotonic()
     servers: list[Server] = []
