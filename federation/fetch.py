@@ -351,16 +351,13 @@ class Fetcher:
         checked here, at sending time, whatever it was when signed."""
         await self.check_destination(url)
         host = host_of(url)
-        ready = await _fresh_signature(signed, url)
-        scheme = ready.scheme if ready is not None else await self.scheme_for(host)
+        ready = (await _fresh_signature(signed, url)
+                 or await self.sign_post(url, body, sign_as=sign_as))
+        scheme = ready.scheme
         try:
             async with asyncio.timeout(self.settings.fetch_timeout_seconds):
-                if ready is not None:
-                    status, headers, data = await self._send("POST", url, ready.headers, body,
-                                                             ERROR_EXCERPT_BYTES)
-                else:
-                    status, headers, data = await self._request(
-                        "POST", url, AS_ACCEPT, body, sign_as, scheme, ERROR_EXCERPT_BYTES)
+                status, headers, data = await self._send("POST", url, ready.headers, body,
+                                                         ERROR_EXCERPT_BYTES)
                 if scheme == "rfc9421" and status in (400, 401, 403):
                     scheme = "cavage"  # double knock, as for GETs
                     status, headers, data = await self._request(
