@@ -29,7 +29,8 @@ Writes = Callable[[object, list[T]], Awaitable[list[R]]]
 class GroupCommit(Generic[T, R]):
     def __init__(self, db: Database, write: Writes | None = None, *,
                  write_now: Callable[[sqlite3.Connection, list[T]], list[R]] | None = None,
-                 max_batch: int = 500, inline: bool = False):
+                 max_batch: int = 500, inline: bool = False,
+                 committed: Callable[[], None] | None = None):
         if (write is None) == (write_now is None):
             raise ValueError("give write (async, in a transaction) or write_now (plain sqlite3)")
         self.db = db
@@ -39,6 +40,7 @@ class GroupCommit(Generic[T, R]):
         self.write_now = write_now
         self.max_batch = max_batch
         self.inline = inline  # statements on the loop's thread: Database.transaction(inline=)
+        self.committed = committed  # called once per group that committed (not per write)
         self._queue: list[tuple[T, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
 
@@ -82,14 +84,20 @@ class GroupCommit(Generic[T, R]):
                 _answer(batch[0][1], error=exc)
                 return
             log.warning("a group of %d writes failed (%s): each alone", len(batch), exc)
+            written = False
             for item, future in batch:
                 try:
                     [result] = await self._write([item])
                 except Exception as alone:
                     _answer(future, error=alone)
                 else:
+                    written = True
                     _answer(future, result)
+            if written and self.committed is not None:
+                self.committed()
             return
+        if self.committed is not None:
+            self.committed()
         for (_, future), result in zip(batch, results, strict=True):
             _answer(future, result)
 

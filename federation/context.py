@@ -93,8 +93,10 @@ class Federation:
         self.local = LocalActors(self)
         self.pool = DeliveryPool(self)
         # The inbox records verified activities by group commit (inbox.record).
+        # Each group committed wakes the workers (dispatch) before their next poll.
         self.inbox_commits: GroupCommit[NewInboxMessage, bool] = GroupCommit(
-            database, write_now=lambda conn, messages: add_many_now(conn, messages, self.now()))
+            database, write_now=lambda conn, messages: add_many_now(conn, messages, self.now()),
+            committed=database.new_work.set)
         self.jrd_cache = JrdCache()
 
     def now(self) -> datetime:
@@ -124,10 +126,14 @@ class Federation:
         return done
 
     async def run_forever(self, poll_seconds: float) -> None:
-        """The delivery pool runs continuously beside a loop over the other workers."""
+        """The delivery pool runs continuously beside a loop over the other workers, which
+        passes again as soon as this process commits new work (inbox records, domain
+        events: db.new_work), else every `poll_seconds` (other processes' writes: the CLI)."""
         pool = asyncio.create_task(self.pool.run_forever(poll_seconds), name="delivery-pool")
+        new_work = self.db.new_work
         try:
             while True:
+                new_work.clear()  # before the pass: what commits during it wakes the next one
                 try:
                     await self.blocked.refresh()  # the CLI may have added one
                     done = await dispatch.run_once(self)
@@ -145,7 +151,12 @@ class Federation:
                     pool = asyncio.create_task(self.pool.run_forever(poll_seconds),
                                                name="delivery-pool")
                 if not done:
-                    await asyncio.sleep(poll_seconds)
+                    # asyncio.timeout, not wait_for (see DeliveryPool.run_forever).
+                    try:
+                        async with asyncio.timeout(poll_seconds):
+                            await new_work.wait()
+                    except TimeoutError:
+                        pass
         finally:
             pool.cancel()
             await asyncio.gather(pool, return_exceptions=True)

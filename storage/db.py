@@ -163,8 +163,9 @@ class _Group:
             if self.broken or not conn.in_transaction:
                 raise DatabaseError("the shared transaction was rolled back")
             await conn.commit()
-            self.db.commits += 1
+            self.db._committed()
         except BaseException as exc:
+            self.db._events_pending = False
             try:
                 if conn.in_transaction:
                     await conn.rollback()
@@ -201,6 +202,11 @@ class Database:
         # Write transactions this process committed: a cache of table data that remembers
         # this number knows whether anything here may have changed since (see LocalActors).
         self.commits = 0
+        # Set by a commit that gave the background workers something to do: domain events
+        # appended (fan-out), or what a caller signals (the inbox's records); they wait on
+        # it rather than sleep a whole poll interval (federation/context.py).
+        self.new_work = asyncio.Event()
+        self._events_pending = False  # the open transaction appended an event
 
     async def open(self, *, apply_migrations: bool = True) -> "Database":
         if not self.path.parent.is_dir():
@@ -209,7 +215,7 @@ class Database:
             self._writer = await _connect(self.path, self.busy_timeout_ms, inline=False)
             self._writer_inline = InlineConnection(self._writer._conn)  # same sqlite3 connection
             # Repositories hold nothing but their connection: one set serves every inline write.
-            self._inline_tx = Transaction(self._writer_inline)
+            self._inline_tx = Transaction(self._writer_inline, on_event=self._event_appended)
             if apply_migrations:
                 self.applied_migrations = await migrate(self._writer)
             # Reads run inline (no overlap to gain): one reader is enough; more are allowed.
@@ -249,13 +255,15 @@ class Database:
             conn = self.writer
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._inline_tx if inline else Transaction(conn)
+                yield (self._inline_tx if inline
+                       else Transaction(conn, on_event=self._event_appended))
             except BaseException:
+                self._events_pending = False
                 await conn.rollback()
                 raise
             else:
                 await conn.commit()
-                self.commits += 1
+                self._committed()
 
     async def write_in_one_call(self, write: Callable[[sqlite3.Connection], T]) -> T:
         """`write(conn)` between BEGIN IMMEDIATE and COMMIT, the three in one call on the
@@ -278,8 +286,17 @@ class Database:
                 return result
 
             result = await writer._execute(run)
-            self.commits += 1
+            self._committed()
             return result
+
+    def _event_appended(self) -> None:
+        self._events_pending = True
+
+    def _committed(self) -> None:
+        self.commits += 1
+        if self._events_pending:
+            self._events_pending = False
+            self.new_work.set()
 
     def shared_transaction(self) -> "_SharedWrite":
         """An inline write, committed together with the concurrent ones (group commit).

@@ -21,15 +21,16 @@ from .votes import VoteRepo
 
 
 class Repos:
-    """`cache` (storage/cache.py): only on reader connections, for the costly aggregates."""
+    """`cache` (storage/cache.py): only on reader connections, for the costly aggregates;
+    `on_event`: called when an event is appended (the writer's: Database wakes the workers)."""
 
-    def __init__(self, conn: aiosqlite.Connection, cache=None):
+    def __init__(self, conn: aiosqlite.Connection, cache=None, on_event=None):
         self.conn = conn
         self.cache = cache
         self.members = MemberRepo(conn)
         self.debates = DebateRepo(conn)
         self.tokens = TokenRepo(conn)
-        self.events = EventRepo(conn)
+        self.events = EventRepo(conn, on_event)
         self.keys = KeyRepo(conn)
         # Deliberation (issue 3)
         self.invitations = InvitationRepo(conn)

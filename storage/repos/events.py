@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,10 +26,13 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class EventRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: aiosqlite.Connection, on_append: Callable[[], None] | None = None):
         self.conn = conn
+        self.on_append = on_append
 
     async def append(self, event: Event) -> int:
+        if self.on_append is not None:
+            self.on_append()
         async with self.conn.execute(  # lastrowid: RETURNING costs a step more (issue 3)
             "INSERT INTO events (type, payload, occurred_at) VALUES (?, ?, ?)",
             (type(event).__name__, _encode(event_payload(event)),

@@ -111,3 +111,32 @@ async def test_writes_in_one_thread_call_share_transactions_and_roll_back_as_a_g
     assert rows[0][0] == 1
     with pytest.raises(ValueError):
         GroupCommit(alpha.db)  # neither kind of write
+
+
+async def test_each_committed_group_is_signalled_once_and_a_failed_one_not_at_all(
+        make_fed_node):
+    alpha = await make_fed_node("alpha")
+    async with alpha.db.transaction() as tx:
+        await tx.conn.execute("CREATE TABLE v (x INTEGER PRIMARY KEY)")
+
+    def write(conn, items: list[int]) -> list[int]:
+        conn.executemany("INSERT INTO v VALUES (?)", [(i,) for i in items])
+        return items
+
+    signals: list[int] = []
+    commits = GroupCommit(alpha.db, write_now=write,
+                          committed=lambda: signals.append(alpha.db.commits))
+    # When 20 writes share a few groups: one signal per group, each after its commit
+    before = alpha.db.commits
+    await asyncio.gather(*(commits.submit(i) for i in range(20)))
+    assert len(signals) == alpha.db.commits - before < 20
+    assert signals == list(range(before + 1, alpha.db.commits + 1))
+    # When a group fails and is written again alone, one write kept: signalled once
+    signals.clear()
+    await asyncio.gather(commits.submit(50), commits.submit(50), return_exceptions=True)
+    assert len(signals) == 1
+    # When nothing of a write is kept: no signal
+    signals.clear()
+    with pytest.raises(sqlite3.IntegrityError):
+        await commits.submit(50)
+    assert signals == []

@@ -88,3 +88,36 @@ async def test_backup_refuses_to_overwrite(db, tmp_path):
 async def test_open_fails_clearly_when_the_directory_is_missing(tmp_path):
     with pytest.raises(DatabaseError, match="does not exist"):
         await Database(tmp_path / "absent" / "node.sqlite3").open()
+
+
+async def test_a_commit_that_appends_events_signals_new_work_and_others_do_not(db):
+    from node.events import MemberAdmitted
+
+    def event() -> MemberAdmitted:
+        return MemberAdmitted(occurred_at=NOW, by="operator", member_id=1, username="anne",
+                              role="citizen")
+
+    # A write without events, one whose events were rolled back: no new work
+    async with db.transaction() as tx:
+        await tx.members.add(NewMember("anne", "Anne", Role.CITIZEN), NOW)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as tx:
+            await tx.events.append(event())
+            raise RuntimeError("boom")
+    await db.write_in_one_call(lambda conn: conn.execute("SELECT 1"))
+    assert not db.new_work.is_set()
+    # Events appended and committed, in each kind of transaction: new work each time
+    kinds = (lambda: db.transaction(), lambda: db.transaction(inline=True),
+             lambda: db.shared_transaction())
+    for begin in kinds:
+        db.new_work.clear()
+        async with begin() as tx:
+            await tx.events.append(event())
+            assert not db.new_work.is_set()  # not before the commit: nothing to see yet
+        assert db.new_work.is_set()
+    # And the next commit without events leaves a cleared signal cleared
+    db.new_work.clear()
+    async with db.transaction() as tx:
+        await tx.members.add(NewMember("bea", "Béa", Role.CITIZEN), NOW)
+    assert not db.new_work.is_set()
+    assert len(await db.read().events.list_after()) == 3
