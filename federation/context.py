@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from datetime import datetime
 from importlib import metadata
 from typing import Protocol
@@ -17,6 +18,7 @@ from storage.repos.inbox import NewInboxMessage, add_many_now
 
 from . import dispatch, fanout
 from .actors import RemoteActors, SignatureSchemes
+from .backlog import InboxBacklog
 from .blocks import DomainBlocks
 from .commit import GroupCommit
 from .delivery import DeliveryPool
@@ -53,6 +55,8 @@ class Settings(Protocol):
     retry_max_attempts: int
     retry_give_up_after_hours: float
     max_inbox_bytes: int
+    max_inbox_backlog: int
+    max_inbox_backlog_per_host: int
     max_fetch_bytes: int
     max_redirects: int
     fetch_timeout_seconds: float
@@ -98,6 +102,8 @@ class Federation:
             database, write_now=lambda conn, messages: add_many_now(conn, messages, self.now()),
             committed=database.new_work.set)
         self.jrd_cache = JrdCache()
+        self.backlog = InboxBacklog(database, per_host=settings.max_inbox_backlog_per_host,
+                                    total=settings.max_inbox_backlog, monotonic=time.monotonic)
 
     def now(self) -> datetime:
         return self.clock.now()

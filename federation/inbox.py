@@ -1,4 +1,4 @@
-"""The inbox's HTTP edge: check → parse → verify → ownership → policy → record → 202.
+"""The inbox's HTTP edge: check → parse → backlog → policy → verify → ownership → record → 202.
 Every check finishes before anything is written; processing is dispatch.py's job."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from storage.repos.inbox import NewInboxMessage
 
 from . import vocab
 from .actors import SignerUnknown, Verified
+from .backlog import RETRY_AFTER_SECONDS, BacklogFull, authority
 from .local_actors import LocalActor
 from .signatures import SignatureError, header_fields, parse_key_id
 from .uris import ActorKind, host_of, origin_of, same_origin
@@ -30,10 +31,11 @@ ACCEPTED_MEDIA_TYPES = ("application/activity+json", "application/ld+json", "app
 class InboxRejected(Exception):
     """Refused at the edge; `reason` goes back to the peer as short text/plain."""
 
-    def __init__(self, status: int, reason: str):
+    def __init__(self, status: int, reason: str, retry_after: int | None = None):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after  # seconds, sent as Retry-After (a full backlog)
 
 
 class Envelope(NamedTuple):
@@ -194,6 +196,12 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
     """Run the whole edge pipeline; raise InboxRejected on the first failed step."""
     recipient, body = await check_request(fed, request, kind, name)
     activity, activity_id, actor, activity_type, text = parse_json(body)
+    host = authority(actor)  # as claimed: a forger only adds to the count of its own request
+    if not fed.backlog.room_for(host):
+        try:
+            await fed.backlog.admit(host)
+        except BacklogFull as exc:
+            raise InboxRejected(exc.status, exc.reason, RETRY_AFTER_SECONDS) from None
     headers = header_fields(request.headers.items())  # read once for both steps
     try:
         key_id = parse_key_id(headers)
@@ -206,5 +214,7 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
     check_ownership(fed, verified, activity_id, actor)
     # At this point the actor is the signer and the activity is theirs to send.
     envelope = Envelope(recipient, body, activity, activity_id, actor, activity_type, text)
-    if not await record(fed, envelope, verified):
+    if await record(fed, envelope, verified):
+        fed.backlog.recorded(host)
+    else:
         log.debug("duplicate activity %s ignored", activity_id)

@@ -26,7 +26,9 @@ class FederationRoutes:
             try:
                 return await handler(request.app[self.key], request, *args)
             except (inbox.InboxRejected, documents.RequestRefused) as exc:
-                return web.Response(status=exc.status, text=exc.reason)
+                retry_after = getattr(exc, "retry_after", None)
+                return web.Response(status=exc.status, text=exc.reason, headers=(
+                    {"Retry-After": str(retry_after)} if retry_after else None))
 
         return protocol(bound)  # served by web's federation fast path
 

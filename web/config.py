@@ -69,6 +69,8 @@ class FederationSettings:
     retry_max_attempts: int = 10
     retry_give_up_after_hours: float = 72.0
     max_inbox_bytes: int = 1_048_576
+    max_inbox_backlog: int = 100_000
+    max_inbox_backlog_per_host: int = 10_000
     max_fetch_bytes: int = 1_048_576
     max_redirects: int = 3
     fetch_timeout_seconds: float = 10.0
@@ -188,6 +190,8 @@ def _validate(config: Config) -> None:
         "[federation] retry_max_attempts": fed.retry_max_attempts,
         "[federation] retry_give_up_after_hours": fed.retry_give_up_after_hours,
         "[federation] max_inbox_bytes": fed.max_inbox_bytes,
+        "[federation] max_inbox_backlog": fed.max_inbox_backlog,
+        "[federation] max_inbox_backlog_per_host": fed.max_inbox_backlog_per_host,
         "[federation] max_fetch_bytes": fed.max_fetch_bytes,
         "[federation] fetch_timeout_seconds": fed.fetch_timeout_seconds,
         "[federation] signature_window_seconds": fed.signature_window_seconds,

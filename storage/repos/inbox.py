@@ -98,6 +98,17 @@ class InboxRepo:
             rows = await cur.fetchall()
         return sorted((_message(r) for r in rows), key=lambda m: m.id)
 
+    async def backlog_by_host(self) -> dict[str, int]:
+        """Messages not processed yet, by their actor's host[:port] (federation/backlog.py's
+        `authority`, in SQL)."""
+        async with self.conn.execute(
+            "SELECT CASE instr(rest, '/') WHEN 0 THEN rest"
+            " ELSE substr(rest, 1, instr(rest, '/') - 1) END AS host, count(*)"
+            " FROM (SELECT substr(actor, instr(actor, '://') + 3) AS rest FROM inbox_messages"
+            " WHERE state = 'received') GROUP BY host"
+        ) as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
     async def finish(self, message_id: int, state: str, at: datetime,
                      error: str | None = None) -> None:
         if state not in FINAL_STATES:

@@ -220,6 +220,7 @@ class Peer:
                                   private_key_pem=keys.rsa_private_pem, now=now))
         headers.update(extra_headers or {})
         async with self.session.post(url, data=body, headers=headers) as response:
+            self.last_headers = response.headers
             return response.status, await response.text()
 
 

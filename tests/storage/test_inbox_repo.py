@@ -46,3 +46,23 @@ async def test_a_batch_with_nothing_new_adds_nothing(db):
     assert await _add(db, ["a"]) == [True]
     assert await _add(db, ["a", "a"]) == [False, False]
     assert await InboxRepo(db.read().conn).count() == 1
+
+
+async def test_the_backlog_is_counted_by_host_as_the_inbox_counts_it(db):
+    from federation.backlog import authority
+
+    actors = ["https://a.example/users/x", "https://a.example/users/y", "https://a.example:8443/u",
+              "http://b.example", "HTTPS://C.example/u?x=1", "https://d.example/"]
+    news = [NewInboxMessage(f"https://a.example/activities/{i}", "Create", actor, None,
+                            actor + "#main-key", "cavage", json.dumps({"type": "Create"}))
+            for i, actor in enumerate(actors)]
+    await db.write_in_one_call(lambda conn: add_many_now(conn, news, AT))
+    async with db.transaction() as tx:  # a processed one is no longer waiting
+        await tx.conn.execute("UPDATE inbox_messages SET state = 'processed' WHERE actor = ?",
+                              ("https://d.example/",))
+    expected: dict[str, int] = {}
+    for actor in actors[:-1]:
+        expected[authority(actor)] = expected.get(authority(actor), 0) + 1
+    assert expected == {"a.example": 2, "a.example:8443": 1, "b.example": 1,
+                        "C.example": 1}
+    assert await InboxRepo(db.read().conn).backlog_by_host() == expected
