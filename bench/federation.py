@@ -150,13 +150,26 @@ def start_sinks(workdir: Path, hosts: int, peer_key_file: Path) -> Sinks:
     return Sinks(server, json.loads(ready.read_text("utf-8"))["ports"])
 
 
-def init_node(workdir: Path, name: str, *, extra: str = "") -> tuple[Path, int]:
-    """`thc-node init` with private addresses allowed, access log off, `extra` appended."""
+def init_node(workdir: Path, name: str, *, extra: str = "",
+              federation: dict[str, int] | None = None) -> tuple[Path, int]:
+    """`thc-node init` with private addresses allowed, access log off, `federation` settings
+    added to its [federation] table, `extra` appended."""
+    import tomllib
+
     port = free_port()
     config = workdir / name / "config.toml"
     _run([*thc_node_command(), "--config", str(config), "init", "--base-url",
           f"http://127.0.0.1:{port}", "--name", "Bench", "--allow-private-addresses"])
-    config.write_text(with_access_log_off(config.read_text("utf-8")) + extra, "utf-8")
+    text = with_access_log_off(config.read_text("utf-8"))
+    lines = "".join(f"{key} = {value}\n" for key, value in (federation or {}).items())
+    if lines:
+        if "\n[federation]\n" not in text:
+            raise RuntimeError(f"no [federation] table in {config}")
+        text = text.replace("\n[federation]\n", "\n[federation]\n" + lines, 1)
+    config.write_text(text + extra, "utf-8")
+    parsed = tomllib.loads(config.read_text("utf-8"))  # the edits must leave valid TOML
+    if any(parsed["federation"].get(key) != value for key, value in (federation or {}).items()):
+        raise RuntimeError(f"could not set {federation} in {config}")
     return config, port
 
 
@@ -168,6 +181,8 @@ def serve_node(config: Path, port: int, name: str) -> Server:
 
 
 # ---- signed inbox POSTs ----------------------------------------------------------------------
+
+UNBOUNDED_BACKLOG = {"max_inbox_backlog": 100_000_000, "max_inbox_backlog_per_host": 100_000_000}
 
 _SIGNING_KEY: tuple[str, str, str] | None = None  # (pem, key id, host) in each worker
 
@@ -273,7 +288,10 @@ def replay(generator, url: str, requests: SignedRequests, offset: int, seconds: 
 def run_inbox(generator, workdir: Path, sinks: Sinks, peer_pem: str, *, seconds: float,
               rounds: int, warmup: float, connections: int, log) -> FedResult:
     """Signed inbox POSTs accepted per second: the node against the reference."""
-    config, port = init_node(workdir, "inbox-node", extra="\n[workers]\nautostart = false\n")
+    # Workers off: nothing recorded is ever processed here, so the backlog bound (10,000 waiting
+    # per server by default) would refuse the one signing peer long before the rounds end.
+    config, port = init_node(workdir, "inbox-node", extra="\n[workers]\nautostart = false\n",
+                             federation=UNBOUNDED_BACKLOG)
     node_url = f"http://127.0.0.1:{port}"
     key_id = f"{sinks.control}/users/peer#main-key"
     ref_port = free_port()

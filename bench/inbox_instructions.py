@@ -25,7 +25,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .federation import SignedRequests, _check_accepts, init_node, start_sinks
+from .federation import (
+    UNBOUNDED_BACKLOG,
+    SignedRequests,
+    _check_accepts,
+    init_node,
+    start_sinks,
+)
 from .servers import Server, _spawn, free_port
 
 WARMUP = 150
@@ -94,7 +100,8 @@ def measure(requests_n: int, connections: int) -> dict[str, int]:
     key_file = workdir / "peer-public.pem"
     key_file.write_text(peer.rsa_public_pem, "ascii")
     sinks = start_sinks(workdir, 4, key_file)  # serves the signing peer's actor document
-    config, port = init_node(workdir, "inbox-node", extra="\n[workers]\nautostart = false\n")
+    config, port = init_node(workdir, "inbox-node", extra="\n[workers]\nautostart = false\n",
+                             federation=UNBOUNDED_BACKLOG)  # as the inbox benchmark's node
     signed = SignedRequests(workdir, peer.rsa_private_pem,
                             f"{sinks.control}/users/peer#main-key", f"127.0.0.1:{port}")
     signed.extend(2 * (requests_n + WARMUP) + 2)
