@@ -53,9 +53,9 @@ class InboxBacklog:
         """Raise BacklogFull when `host`, or the node, has as much waiting as it may."""
         if self.room_for(host):
             return
-        now = self.monotonic()
-        if self._counted_at is None or now - self._counted_at >= RECOUNT_EVERY_SECONDS:
-            await self.recount(now)
+        if (self._counted_at is None
+                or self.monotonic() - self._counted_at >= RECOUNT_EVERY_SECONDS):
+            await self.recount()
         if self.total >= self.total_cap:
             raise BacklogFull(503, f"{self.total} activities are waiting to be processed here:"
                                    " try again later")
@@ -67,8 +67,8 @@ class InboxBacklog:
         self.by_host[host] = self.by_host.get(host, 0) + 1
         self.total += 1
 
-    async def recount(self, now: float | None = None) -> None:
+    async def recount(self) -> None:
         counts = await InboxRepo(self.db.read().conn).backlog_by_host()
         self.by_host = counts
         self.total = sum(counts.values())
-        self._counted_at = self.monotonic() if now is None else now
+        self._counted_at = self.monotonic()

@@ -196,7 +196,9 @@ async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
     """Run the whole edge pipeline; raise InboxRejected on the first failed step."""
     recipient, body = await check_request(fed, request, kind, name)
     activity, activity_id, actor, activity_type, text = parse_json(body)
-    host = authority(actor)  # as claimed: a forger only adds to the count of its own request
+    # The host as claimed, not yet verified: only verified records raise a count, so a forger
+    # can get no one refused but itself.
+    host = authority(actor)
     if not fed.backlog.room_for(host):
         try:
             await fed.backlog.admit(host)
