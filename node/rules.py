@@ -38,7 +38,6 @@ from .model import (
     Source,
     Stance,
     Tally,
-    VoteChoice,
 )
 
 E = TypeVar("E", bound=StrEnum)
