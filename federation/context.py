@@ -21,7 +21,7 @@ from .actors import RemoteActors, SignatureSchemes
 from .backlog import InboxBacklog
 from .blocks import DomainBlocks
 from .commit import GroupCommit
-from .delivery import DeliveryPool
+from .delivery import DeliveryPool, wait_or_timeout
 from .fetch import Fetcher, Identity, sign_headers
 from .keys import NODE_OWNER, KeyStore
 from .local_actors import LocalActors
@@ -157,12 +157,7 @@ class Federation:
                     pool = asyncio.create_task(self.pool.run_forever(poll_seconds),
                                                name="delivery-pool")
                 if not done:
-                    # asyncio.timeout, not wait_for (see DeliveryPool.run_forever).
-                    try:
-                        async with asyncio.timeout(poll_seconds):
-                            await new_work.wait()
-                    except TimeoutError:
-                        pass
+                    await wait_or_timeout(new_work, poll_seconds)
         finally:
             pool.cancel()
             await asyncio.gather(pool, return_exceptions=True)

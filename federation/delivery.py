@@ -188,13 +188,7 @@ class DeliveryPool:
                         log.exception("claiming deliveries failed")  # loop boundary
                     # Nothing more is due: the presumed-dead hosts' turn once the live are done.
                     self._start_ready(idle=claimed is not None and len(claimed) < wanted)
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                # that arrives as the event is set, and the pool then never stops (a test hung).
-                try:
-                    async with asyncio.timeout(poll_seconds):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass
+                await wait_or_timeout(self._wake, poll_seconds)
         finally:
             await self.close()
 
@@ -384,6 +378,17 @@ class DeliveryPool:
                           delivery.inbox)
             outcome, error = Outcome.RETRY, f"internal error: {type(exc).__name__}"
         return Attempt(delivery, activity.ap_id, outcome, status, error, retry_after)
+
+
+async def wait_or_timeout(event: asyncio.Event, seconds: float) -> None:
+    """Until `event` is set or `seconds` have passed. asyncio.timeout, not wait_for: on 3.11
+    wait_for can swallow a cancellation that arrives as the event is set, and the waiting
+    loop then never stops (a test hung)."""
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        pass
 
 
 def _discard(task: asyncio.Task) -> None:
