@@ -6,12 +6,14 @@ import logging
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from node.ports import Clock
+from storage.db import Database
 from storage.repos.remote import RemoteActor, RemoteRepo
 
 from . import vocab
-from .fetch import FetchError
+from .fetch import Fetcher, FetchError, Identity
 from .signatures import (
     SignatureError,
     SignatureFailure,
@@ -19,10 +21,7 @@ from .signatures import (
     parse_key_id,
     verify_request,
 )
-from .uris import host_of, origin_of, strip_fragment
-
-if TYPE_CHECKING:
-    from .context import Federation
+from .uris import Uris, host_of, origin_of, strip_fragment
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +55,15 @@ class Verified(NamedTuple):  # a tuple: one per signed request, built in one cal
 
 
 class RemoteActors:
-    def __init__(self, fed: Federation):
-        self.fed = fed
+    def __init__(self, *, db: Database, clock: Clock, uris: Uris, fetcher: Fetcher,
+                 node_identity: Identity, signature_window_seconds: float):
+        self.db = db
+        self.clock = clock
+        self.uris = uris
+        self.fetcher = fetcher
+        self.node_identity = node_identity  # actors are fetched signed, as the node
         self._by_key: OrderedDict[str, tuple[float, RemoteActor]] = OrderedDict()
-        self._window = timedelta(seconds=fed.settings.signature_window_seconds)
+        self._window = timedelta(seconds=signature_window_seconds)
         self._new_hosts = True  # at start: whatever the table holds may lack its software
         self._software_scan_due = 0.0
 
@@ -84,13 +88,13 @@ class RemoteActors:
         return held[1]
 
     def _fresh(self, actor: RemoteActor, now: datetime | None = None) -> bool:
-        return (now or self.fed.clock.now()) - actor.fetched_at < ACTOR_TTL
+        return (now or self.clock.now()) - actor.fetched_at < ACTOR_TTL
 
     async def get(self, ap_id: str, *, refresh: bool = False) -> RemoteActor:
         """The remote actor with this id, from the cache or fetched (FetchError if impossible)."""
-        if self.fed.uris.is_local(ap_id):
+        if self.uris.is_local(ap_id):
             raise FetchError("that actor is local", permanent=True)
-        cached = await RemoteRepo(self.fed.db.read().conn).find_actor(ap_id)
+        cached = await RemoteRepo(self.db.read().conn).find_actor(ap_id)
         if cached is not None and not refresh and self._fresh(cached):
             if cached.is_gone:
                 raise FetchError("actor is gone", permanent=True, status=410)
@@ -103,10 +107,10 @@ class RemoteActors:
 
     async def _fetch_actor(self, url: str) -> vocab.ActorDocument:
         try:
-            _, raw = await self.fed.fetcher.get_ap(url, sign_as=self.fed.node_identity)
+            _, raw = await self.fetcher.get_ap(url, sign_as=self.node_identity)
         except FetchError as exc:
             if exc.status == 410:
-                async with self.fed.db.transaction() as tx:
+                async with self.db.transaction() as tx:
                     await RemoteRepo(tx.conn).mark_gone(url)
                 self.forget(url)
             raise
@@ -128,9 +132,9 @@ class RemoteActors:
             ap_id=document.id, type=document.type, host=host_of(document.id), inbox=document.inbox,
             shared_inbox=shared, preferred_username=document.preferred_username,
             name=document.name, public_key_id=key.id if key else None,
-            public_key_pem=key.pem if key else None, fetched_at=self.fed.clock.now(),
+            public_key_pem=key.pem if key else None, fetched_at=self.clock.now(),
         )
-        async with self.fed.db.transaction() as tx:
+        async with self.db.transaction() as tx:
             await RemoteRepo(tx.conn).upsert_actor(actor)
         self._new_hosts = True  # its host's software may be unknown
         self._remember_key(actor)
@@ -139,15 +143,15 @@ class RemoteActors:
     async def key_owner(self, key_id: str, *, refresh: bool = False) -> tuple[RemoteActor, bool]:
         """The actor owning `key_id`, and whether it was fetched just now (not from the cache)."""
         if not refresh:
-            held = self._held_key_owner(key_id, self.fed.clock.now())
+            held = self._held_key_owner(key_id, self.clock.now())
             if held is not None:
                 return held, False
         if vocab.id_of(key_id) is None:
             raise SignerUnknown("keyId is not an http(s) URL")
-        if self.fed.uris.is_local(key_id):
+        if self.uris.is_local(key_id):
             raise SignerUnknown("keyId names a local key")
         if not refresh:
-            cached = await RemoteRepo(self.fed.db.read().conn).find_actor_by_key(key_id)
+            cached = await RemoteRepo(self.db.read().conn).find_actor_by_key(key_id)
             if cached is not None and self._fresh(cached) and not cached.is_gone:
                 self._remember_key(cached)
                 return cached, False
@@ -160,8 +164,8 @@ class RemoteActors:
     async def _fetch_key_owner(self, key_id: str) -> RemoteActor:
         # Fetch the actor from the key id without its fragment (Mastodon's #main-key); a
         # standalone key document (its own URL) names its owner, which must list it back.
-        _, raw = await self.fed.fetcher.get_ap(strip_fragment(key_id),
-                                               sign_as=self.fed.node_identity)
+        _, raw = await self.fetcher.get_ap(strip_fragment(key_id),
+                                               sign_as=self.node_identity)
         types = set(vocab.types_of(raw))
         if not types & vocab.ACTOR_TYPES and "publicKeyPem" in raw:
             try:
@@ -192,7 +196,7 @@ class RemoteActors:
         Raises SignatureError (the signature) or SignerUnknown (the key could not be had).
         """
         key_id = key_id or parse_key_id(headers)  # the inbox parsed it already
-        now = self.fed.clock.now()
+        now = self.clock.now()
         actor = self._held_key_owner(key_id, now)  # the common case, without a coroutine
         if actor is not None:
             fetched_now = False
@@ -218,8 +222,8 @@ class RemoteActors:
         """Read the NodeInfo of a few hosts whose software we do not know yet."""
         if not self._new_hosts and time.monotonic() < self._software_scan_due:
             return 0
-        stale_before = self.fed.clock.now() - NODEINFO_TTL
-        hosts = await RemoteRepo(self.fed.db.read().conn).list_hosts_without_software(
+        stale_before = self.clock.now() - NODEINFO_TTL
+        hosts = await RemoteRepo(self.db.read().conn).list_hosts_without_software(
             stale_before, limit)
         if len(hosts) < limit:  # none left after these: rest until a new host appears
             self._new_hosts = False
@@ -230,15 +234,15 @@ class RemoteActors:
                 software, version = await self._nodeinfo_software(host, sample_id)
             except (FetchError, vocab.MalformedActivity) as exc:
                 log.info("no NodeInfo from %s: %s", host, exc)
-            async with self.fed.db.transaction() as tx:
+            async with self.db.transaction() as tx:
                 await RemoteRepo(tx.conn).set_software(host, software, version,
-                                                       self.fed.clock.now())
+                                                       self.clock.now())
         return len(hosts)
 
     async def _nodeinfo_software(self, host: str, sample_id: str) -> tuple[str | None, str | None]:
         scheme = origin_of(sample_id)[0]
         well_known = f"{scheme}://{host}/.well-known/nodeinfo"
-        _, links = await self.fed.fetcher.get_json(well_known)
+        _, links = await self.fetcher.get_json(well_known)
         hrefs = sorted(
             (link.get("rel", ""), link.get("href"))
             for link in (links.get("links", []) if isinstance(links, dict) else [])
@@ -250,7 +254,7 @@ class RemoteActors:
         href = hrefs[-1][1]
         if origin_of(href)[:2] != origin_of(well_known)[:2]:
             return None, None  # NodeInfo of another host says nothing about this one
-        _, info = await self.fed.fetcher.get_json(href)
+        _, info = await self.fetcher.get_json(href)
         software = info.get("software") if isinstance(info, dict) else None
         if not isinstance(software, dict):
             return None, None
@@ -262,14 +266,15 @@ class RemoteActors:
 class SignatureSchemes:
     """Which signature scheme each peer host gets: draft-cavage unless RFC 9421 has worked."""
 
-    def __init__(self, fed: Federation):
-        self.fed = fed
+    def __init__(self, *, db: Database, clock: Clock):
+        self.db = db
+        self.clock = clock
         self._cache: OrderedDict[str, str] = OrderedDict()
 
     async def get(self, host: str) -> str:
         scheme = self._cache.get(host)
         if scheme is None:
-            found = await RemoteRepo(self.fed.db.read().conn).find_host(host)
+            found = await RemoteRepo(self.db.read().conn).find_host(host)
             scheme = (found.signature_scheme if found else None) or "cavage"
             self._put(host, scheme)
         return scheme
@@ -277,8 +282,8 @@ class SignatureSchemes:
     async def remember(self, host: str, scheme: str) -> None:
         if self._cache.get(host) == scheme:
             return
-        async with self.fed.db.transaction() as tx:
-            await RemoteRepo(tx.conn).set_signature_scheme(host, scheme, self.fed.clock.now())
+        async with self.db.transaction() as tx:
+            await RemoteRepo(tx.conn).set_signature_scheme(host, scheme, self.clock.now())
         self._put(host, scheme)
 
     def _put(self, host: str, scheme: str) -> None:

@@ -6,14 +6,13 @@ worker pass (`refresh`), so a block added by the CLI (another process) holds wit
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from node.ports import Clock
+from storage.db import Database
 from storage.repos.blocks import DomainBlock, DomainBlockRepo
-
-if TYPE_CHECKING:
-    from .context import Federation
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
@@ -56,9 +55,10 @@ class BlockChange:
 
 
 class DomainBlocks:
-    def __init__(self, fed: Federation):
-        self.fed = fed
-        self.configured = frozenset(fed.settings.blocked_domains)
+    def __init__(self, *, db: Database, clock: Clock, configured: Iterable[str]):
+        self.db = db
+        self.clock = clock
+        self.configured = frozenset(configured)
         self.domains: frozenset[str] = self.configured
 
     def __call__(self, host: str) -> bool:
@@ -66,14 +66,14 @@ class DomainBlocks:
         return is_blocked(host, self.domains)
 
     async def refresh(self) -> None:
-        stored = await DomainBlockRepo(self.fed.db.read().conn).domains()
+        stored = await DomainBlockRepo(self.db.read().conn).domains()
         self.domains = self.configured | frozenset(stored)
 
     async def add(self, domain: str, reason: str = "") -> BlockChange:
         """Block a domain and cancel the pending deliveries to it, in one transaction."""
         domain = normalise_domain(domain)
-        now = self.fed.now()
-        async with self.fed.db.transaction() as tx:
+        now = self.clock.now()
+        async with self.db.transaction() as tx:
             repo = DomainBlockRepo(tx.conn)
             added = await repo.add(domain, reason.strip()[:MAX_REASON], now)
             cancelled = await repo.cancel_deliveries(domain, now)
@@ -82,14 +82,14 @@ class DomainBlocks:
 
     async def remove(self, domain: str) -> bool:
         domain = normalise_domain(domain)
-        async with self.fed.db.transaction() as tx:
+        async with self.db.transaction() as tx:
             removed = await DomainBlockRepo(tx.conn).remove(domain)
         await self.refresh()
         return removed
 
     async def list_all(self) -> list[tuple[DomainBlock, str]]:
         """Every block with where it comes from ('table' or 'config')."""
-        stored = await DomainBlockRepo(self.fed.db.read().conn).list_all()
+        stored = await DomainBlockRepo(self.db.read().conn).list_all()
         listed = [(b, "table") for b in stored]
         known = {b.domain for b in stored}
         listed += [(DomainBlock(d, "", datetime.min), "config")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -34,15 +33,14 @@ from node.model import (
 )
 from storage.repos.follows import FollowRepo, Recipient
 from storage.repos.outbox import OutboxRepo
+from storage.repos.poll_voters import remote_voter_inboxes
 
 from . import outbox, proposals, vocab
+from .deps import Deps
 from .documents import AS2_HEADERS, require_signature
 from .negotiation import prefers_activity_json
+from .publication import TALLY_DEBOUNCE, Audience, Context, Publication
 from .uris import FOLLOWERS, Uris, origin_of
-
-if TYPE_CHECKING:
-    from .context import Federation
-    from .fanout import Context, Publication
 
 ARGUMENT_PATH = "/arguments/{id}"
 ARGUMENT_CREATE_PATH = "/arguments/{id}/create"
@@ -99,9 +97,9 @@ def to_ap_argument(uris: Uris, argument: Argument, *, debate: Debate) -> dict:
            "source": {"content": argument.body, "mediaType": "text/markdown"},
            "stance": argument.stance.value,
            "url": f"{proposals.proposal_uri(uris, argument.proposal_id)}#argument-{argument.id}",
-           "published": vocab._iso(argument.created_at)}
+           "published": vocab.iso(argument.created_at)}
     if argument.edited_at is not None:
-        doc["updated"] = vocab._iso(argument.edited_at)
+        doc["updated"] = vocab.iso(argument.edited_at)
     return doc
 
 
@@ -113,7 +111,7 @@ def to_ap_argument_create(note: dict) -> dict:
             "published": note["published"]}
 
 
-async def _shown_argument(fed: Federation, argument_id: int) -> tuple[Argument, Debate]:
+async def _shown_argument(fed: Deps, argument_id: int) -> tuple[Argument, Debate]:
     """A local member's listed argument in a visible proposal of a public debate."""
     read = fed.db.read()
     argument = await read.arguments.get(argument_id)  # NotFound: 404
@@ -127,8 +125,6 @@ async def _shown_argument(fed: Federation, argument_id: int) -> tuple[Argument, 
 async def publish_argument(ctx: Context, event) -> list[Publication]:
     """ArgumentPosted by a local member → Announce(Create(Note)) to group-aware followers.
     A remote reply is announced by participation.py as it arrives (the received JSON)."""
-    from .fanout import Audience, Publication
-
     if event.author_member_id is None:
         return []
     group = await ctx.debate(event.debate_id)
@@ -148,10 +144,10 @@ def announce_of(activity_id: str, group: str, activity: dict, *, published) -> d
     """The Group's Announce of a whole activity, embedded as it is (FEP-1b12)."""
     return {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Announce", "actor": group,
             "object": activity, "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
-            "published": vocab._iso(published)}
+            "published": vocab.iso(published)}
 
 
-async def announce_received(fed: Federation, conn, *, debate: Debate, activity: dict,
+async def announce_received(fed: Deps, conn, *, debate: Debate, activity: dict,
                             sender: str) -> int:
     """A remote reply accepted at the Group: its Create, unchanged, announced to group-aware
     followers (never back to the sender's own server), inside the handler's transaction."""
@@ -177,9 +173,9 @@ def amendment_content(amendment: Amendment, proposal: Proposal, url: str) -> str
     parts = [f"<p><strong>Amendement à la proposition « {html.escape(proposal.title)} »"
              f"</strong></p>",
              f"<p>Nouvelle rédaction pour {where} : "
-             f"{html.escape(proposals._plain(amendment.text, proposals.SUMMARY_CHARS))}</p>"]
+             f"{html.escape(proposals.plain_text(amendment.text, proposals.SUMMARY_CHARS))}</p>"]
     if amendment.rationale.strip():
-        parts.append(f"<p>Motif : {html.escape(proposals._plain(amendment.rationale, 200))}</p>")
+        parts.append(f"<p>Motif : {html.escape(proposals.plain_text(amendment.rationale, 200))}</p>")
     parts.append(f'<p><a href="{html.escape(url, quote=True)}">Voir l\'amendement</a></p>')
     return "".join(parts)
 
@@ -198,7 +194,7 @@ def to_ap_amendment_question(uris: Uris, amendment: Amendment, *, proposal: Prop
         "attributedTo": group, "audience": group, "inReplyTo": proposal_url,
         "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
         "content": content, "contentMap": {proposals.LANGUAGE: content}, "url": page,
-        "published": vocab._iso(amendment.created_at),
+        "published": vocab.iso(amendment.created_at),
         "oneOf": [{"type": "Note", "name": label,
                    "replies": {"type": "Collection", "totalItems": counts.of(choice)}}
                   for choice, label in proposals.options(language).items()],
@@ -211,19 +207,19 @@ def to_ap_amendment_question(uris: Uris, amendment: Amendment, *, proposal: Prop
         "rationale": amendment.rationale,
         "version": amendment.base_version,
         "status": amendment.status.value,
-        "authors": [proposals._author_doc(uris, amendment.author)],
-        "tally": proposals._tally(tally),
+        "authors": [proposals.author_doc(uris, amendment.author)],
+        "tally": proposals.tally_doc(tally),
         "debate": group,
     }
     if debate.closes_at is not None:
-        doc["endTime"] = vocab._iso(debate.closes_at)
+        doc["endTime"] = vocab.iso(debate.closes_at)
     if debate.status is not DebateStatus.OPEN or amendment.status is not AmendmentStatus.PROPOSED:
         # Votes are refused then: Mastodon shows the poll as closed.
-        doc["closed"] = vocab._iso(amendment.decided_at or debate.closes_at or debate.updated_at)
+        doc["closed"] = vocab.iso(amendment.decided_at or debate.closes_at or debate.updated_at)
     return doc
 
 
-async def current_amendment(fed: Federation, amendment_id: int) -> tuple[Amendment, dict]:
+async def current_amendment(fed: Deps, amendment_id: int) -> tuple[Amendment, dict]:
     """The amendment and its Question as served now; hidden ones and hidden proposals' are
     not found."""
     read = fed.db.read()
@@ -235,18 +231,6 @@ async def current_amendment(fed: Federation, amendment_id: int) -> tuple[Amendme
         fed.uris, amendment, proposal=detail.proposal, debate=detail.debate,
         tally=await read.amendments.tally(amendment_id), language=proposals.node_language(fed))
     return amendment, question
-
-
-async def remote_amendment_voter_inboxes(conn, amendment_id: int) -> tuple[str, ...]:
-    """As proposals.remote_voter_inboxes, for an amendment's poll."""
-    async with conn.execute(
-        "SELECT DISTINCT coalesce(ra.shared_inbox, ra.inbox) FROM amendment_votes v"
-        " JOIN participants pa ON pa.id = v.participant_id"
-        " JOIN remote_actors ra ON ra.ap_id = pa.ap_id"
-        " WHERE v.amendment_id = ? AND pa.kind = 'remote' AND ra.is_gone = 0",
-        (amendment_id,),
-    ) as cur:
-        return tuple(row[0] for row in await cur.fetchall())
 
 
 async def _amendment_for(ctx: Context, event):
@@ -263,8 +247,6 @@ async def _amendment_for(ctx: Context, event):
 async def publish_amendment_proposed(ctx: Context, event) -> list[Publication]:
     """AmendmentProposed → Create(Question) by the Group, to every follower: an amendment put
     to a vote matters to Mastodon users too."""
-    from .fanout import Audience, Publication
-
     group, question = await _amendment_for(ctx, event)
     if question is None:
         return []
@@ -275,8 +257,6 @@ async def publish_amendment_proposed(ctx: Context, event) -> list[Publication]:
 async def publish_amendment_tally(ctx: Context, event) -> list[Publication]:
     """A vote on an amendment, or its decision (the poll closes): Update(Question) without
     `updated`, to followers and remote voters, debounced like proposal tallies."""
-    from .fanout import TALLY_DEBOUNCE, Audience, Publication
-
     if not ctx.first_in_pass(("amendment tally", event.amendment_id)):
         return []
     group, question = await _amendment_for(ctx, event)
@@ -285,7 +265,7 @@ async def publish_amendment_tally(ctx: Context, event) -> list[Publication]:
     update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
               "actor": group.ap_id, "object": vocab.without_context(question),
               "to": question["to"], "cc": question["cc"]}
-    voters = await remote_amendment_voter_inboxes(ctx.read.conn, event.amendment_id)
+    voters = await remote_voter_inboxes(ctx.read.conn, "amendment", event.amendment_id)
     return [Publication(group, update, Audience(followers_of=(group,), inboxes=voters),
                         question["id"], is_public=False, debounce=TALLY_DEBOUNCE)]
 
@@ -298,8 +278,8 @@ def _as2(document: dict) -> web.Response:
                         headers={**AS2_HEADERS, "Cache-Control": "no-cache"})
 
 
-async def _negotiated(fed: Federation, request: web.Request, page: str) -> None:
-    """Federation clients get AS2 (signed under authorized fetch); a browser goes to the page
+async def _negotiated(fed: Deps, request: web.Request, page: str) -> None:
+    """Deps clients get AS2 (signed under authorized fetch); a browser goes to the page
     that shows the object."""
     if not prefers_activity_json(request.headers.get("Accept", "")):
         raise web.HTTPSeeOther(page, headers={"Vary": "Accept"})
@@ -307,7 +287,7 @@ async def _negotiated(fed: Federation, request: web.Request, page: str) -> None:
         await require_signature(fed, request)
 
 
-async def argument_document(fed: Federation, request: web.Request, what: str) -> web.Response:
+async def argument_document(fed: Deps, request: web.Request, what: str) -> web.Response:
     """/arguments/{id} (the Note) or /arguments/{id}/create (its Create), as AS2."""
     argument, debate = await _shown_argument(fed, int(request.match_info["id"]))
     note = to_ap_argument(fed.uris, argument, debate=debate)
@@ -318,7 +298,7 @@ async def argument_document(fed: Federation, request: web.Request, what: str) ->
     return response
 
 
-async def amendment_document(fed: Federation, request: web.Request) -> web.Response:
+async def amendment_document(fed: Deps, request: web.Request) -> web.Response:
     """/amendements/{id}: the amendment's poll with current totals (Mastodon refetches)."""
     _, question = await current_amendment(fed, int(request.match_info["id"]))
     await _negotiated(fed, request, question["url"])
@@ -327,7 +307,7 @@ async def amendment_document(fed: Federation, request: web.Request) -> web.Respo
     return response
 
 
-async def note_document(fed: Federation, request: web.Request) -> web.Response:
+async def note_document(fed: Deps, request: web.Request) -> web.Response:
     """/notes/{uuid}: a Group reply (answer, status change), read from its stored Create."""
     uuid = request.match_info["uuid"]
     found = await OutboxRepo(fed.db.read().conn).find_activity(fed.uris.activity_uri(uuid))

@@ -30,12 +30,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections import Counter, OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import Protocol
 
+from node.ports import Clock
+from storage.db import Database
 from storage.repos.outbox import (
     AttemptRecord,
     Delivery,
@@ -48,11 +52,9 @@ from storage.repos.remote import mark_gone_by_inboxes_now
 
 from . import retry
 from .commit import GroupCommit
-from .fetch import FetchError, Identity, SignedPost
-from .retry import Outcome
-
-if TYPE_CHECKING:
-    from .context import Federation
+from .fetch import Fetcher, FetchError, Identity, SignedPost
+from .retry import Outcome, RetrySettings
+from .uris import Uris
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +85,8 @@ SUSPECT_DEFER_SECONDS = 5.0
 LEASE_MARGIN_SECONDS = 60.0
 
 
-def lease_for(fed: Federation) -> timedelta:
-    return timedelta(seconds=fed.settings.fetch_timeout_seconds + LEASE_MARGIN_SECONDS)
+def lease_for(fetch_timeout_seconds: float) -> timedelta:
+    return timedelta(seconds=fetch_timeout_seconds + LEASE_MARGIN_SECONDS)
 
 
 @dataclass(slots=True)
@@ -104,16 +106,28 @@ class Attempt:
     retry_after: str | None
 
 
-async def run_once(fed: Federation) -> int:
-    """Attempt the due deliveries that fit in the pool's bounds, wait for them; how many."""
-    return await fed.pool.run_once()
+class PoolSettings(RetrySettings, Protocol):
+    """What the pool reads of the `[federation]` settings."""
+
+    delivery_concurrency: int
+    delivery_per_host: int
+    fetch_timeout_seconds: float
 
 
 class DeliveryPool:
-    def __init__(self, fed: Federation):
-        self.fed = fed
-        self.capacity = fed.settings.delivery_concurrency
-        self.per_host = fed.settings.delivery_per_host
+    def __init__(self, *, db: Database, fetcher: Fetcher, uris: Uris, settings: PoolSettings,
+                 clock: Clock, rng: random.Random,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.db = db
+        self.fetcher = fetcher
+        self.uris = uris
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng
+        # Stall and suspect timers read this clock: tests move it instead of waiting.
+        self.monotonic = monotonic
+        self.capacity = settings.delivery_concurrency
+        self.per_host = settings.delivery_per_host
         self.stalled_max = STALLED_PER_SLOT * self.capacity
         self.active = 0  # attempts counted against `capacity`
         self.stalled = 0  # attempts moved to the stalled lane
@@ -137,7 +151,7 @@ class DeliveryPool:
         # on the loop, and each attempt holds its slot until its outcome is committed (the
         # kill test's bound on repeats): three thread hops there held each slot ~8 ms.
         self._recorder: GroupCommit[Decided, None] = GroupCommit(
-            fed.db, write_now=lambda conn, decided: _write_decided(conn, decided, fed.now()))
+            db, write_now=lambda conn, decided: _write_decided(conn, decided, clock.now()))
 
     def wake(self) -> None:
         """New deliveries may be due (or a slot freed): claim now rather than at the next poll."""
@@ -166,7 +180,7 @@ class DeliveryPool:
 
     async def run_forever(self, poll_seconds: float) -> None:
         """Keep the pool full; wake on a freed slot, on new work, or every `poll_seconds`."""
-        async with self.fed.db.transaction() as tx:
+        async with self.db.transaction() as tx:
             released = await OutboxRepo(tx.conn).release_leases()
         if released:
             # The process that held these leases is gone (one pool per database): these are
@@ -217,9 +231,9 @@ class DeliveryPool:
         """Lease up to `count` due deliveries, no host beyond its bound; count their hosts."""
         if count <= 0:
             return []
-        now = self.fed.now()
-        busy, lease_until = dict(self.hosts), now + lease_for(self.fed)
-        claimed = await self.fed.db.write_in_one_call(lambda conn: claim_due_now(
+        now = self.clock.now()
+        busy, lease_until = dict(self.hosts), now + lease_for(self.settings.fetch_timeout_seconds)
+        claimed = await self.db.write_in_one_call(lambda conn: claim_due_now(
             conn, now, lease_until, count, per_host=self.per_host, busy=busy))
         if not claimed:
             return []
@@ -227,7 +241,7 @@ class DeliveryPool:
         for delivery in claimed:
             self.hosts[delivery.host] += 1
         try:
-            activities = await OutboxRepo(self.fed.db.read().conn).get_activities(
+            activities = await OutboxRepo(self.db.read().conn).get_activities(
                 sorted({d.activity_id for d in claimed}))
         except BaseException:
             for delivery in claimed:
@@ -239,13 +253,13 @@ class DeliveryPool:
         """Start what the bounds allow. `idle`: nothing more is due now, so the presumed-dead
         hosts' attempts may start, once no live one is in flight (unless not `wait_live`)."""
         started = []
-        now = time.monotonic()
-        if any(self._is_suspect(delivery.host) for delivery, _ in self._ready):
+        now = self.monotonic()
+        if any(self.is_suspect(delivery.host) for delivery, _ in self._ready):
             # Presumed dead: after the live ones (bounded wait), in the stalled lane. Set aside
             # even while every slot is taken: they will not need one.
             live = deque()
             for delivery, activity in self._ready:
-                if self._is_suspect(delivery.host):
+                if self.is_suspect(delivery.host):
                     self._later.append((now + SUSPECT_DEFER_SECONDS, delivery, activity))
                 else:
                     live.append((delivery, activity))
@@ -274,21 +288,23 @@ class DeliveryPool:
         for delivery, activity in self._ready:
             if len(self._signed) >= self.capacity:
                 return
-            if delivery.id not in self._signed and not self._is_suspect(delivery.host):
-                self._signed[delivery.id] = asyncio.create_task(self.fed.fetcher.sign_post(
+            if delivery.id not in self._signed and not self.is_suspect(delivery.host):
+                self._signed[delivery.id] = asyncio.create_task(self.fetcher.sign_post(
                     delivery.inbox, activity.body.encode(), sign_as=self._identity(activity)))
 
-    def _is_suspect(self, host: str) -> bool:
+    def is_suspect(self, host: str) -> bool:
+        """Whether `host` is presumed dead (it stalled, and has not answered since)."""
         until = self._suspects.get(host)
         if until is None:
             return False
-        if until > time.monotonic():
+        if until > self.monotonic():
             return True
         del self._suspects[host]
         return False
 
-    def _suspect(self, host: str) -> None:
-        self._suspects[host] = time.monotonic() + SUSPECT_SECONDS
+    def suspect(self, host: str) -> None:
+        """Presume `host` dead for SUSPECT_SECONDS, or until it answers."""
+        self._suspects[host] = self.monotonic() + SUSPECT_SECONDS
         self._suspects.move_to_end(host)
         while len(self._suspects) > SUSPECTS_MAX:
             self._suspects.popitem(last=False)
@@ -322,7 +338,7 @@ class DeliveryPool:
                        stalled: bool = False) -> None:
         """One delivery's task: attempt (moving to the stalled lane if it hangs), record."""
         lane = _Lane(stalled)
-        started = time.monotonic()
+        started = self.monotonic()
         # No second task to watch the attempt: a timer moves it aside if it runs long.
         timer = asyncio.get_running_loop().call_later(self.stall_after(), self._stall, lane,
                                                       delivery.host)
@@ -330,9 +346,9 @@ class DeliveryPool:
             result = await self._attempt(delivery, activity, signed)
             timer.cancel()
             if result.status is not None:  # an answer, whatever it said
-                self._latencies.append(time.monotonic() - started)
+                self._latencies.append(self.monotonic() - started)
                 self._suspects.pop(delivery.host, None)
-            decided = decide(self.fed, result, self.fed.now())
+            decided = decide(self.settings, self.rng, result, self.clock.now())
             await self._recorder.submit(decided)
             if decided.record.state != Outcome.DELIVERED.value:
                 log.info("delivery of %s to %s: %s", activity.ap_id, delivery.inbox, decided.said)
@@ -350,7 +366,7 @@ class DeliveryPool:
     def _stall(self, lane: "_Lane", host: str) -> None:
         """An attempt has waited too long: it leaves its slot to a live host, if there is room
         in the stalled lane (else it keeps the slot: the bound on attempts holds)."""
-        self._suspect(host)
+        self.suspect(host)
         if not lane.stalled and self.stalled < self.stalled_max:
             lane.stalled = True
             self.active -= 1
@@ -358,13 +374,13 @@ class DeliveryPool:
             self._wake.set()
 
     def _identity(self, activity: OutboxActivity) -> Identity:
-        return Identity(activity.key_owner, self.fed.uris.main_key_id(activity.actor))
+        return Identity(activity.key_owner, self.uris.main_key_id(activity.actor))
 
     async def _attempt(self, delivery: Delivery, activity: OutboxActivity,
                        signed: asyncio.Task[SignedPost] | None = None) -> Attempt:
         status = retry_after = None
         try:
-            posted = await self.fed.fetcher.post(delivery.inbox, activity.body.encode(),
+            posted = await self.fetcher.post(delivery.inbox, activity.body.encode(),
                                                  sign_as=self._identity(activity), signed=signed)
             status, retry_after = posted.status, posted.retry_after
             outcome = retry.classify_status(posted.status, delivery.attempts)
@@ -408,12 +424,13 @@ class Decided:
     said: str  # what it came to, for the log
 
 
-def decide(fed: Federation, attempt: Attempt, now) -> Decided:
+def decide(settings: RetrySettings, rng: random.Random, attempt: Attempt,
+           now: datetime) -> Decided:
     """Retry later (backoff, Retry-After), or finish: delivered, gone, or failed for good."""
     delivery, outcome, error = attempt.delivery, attempt.outcome, attempt.error
     if outcome is Outcome.RETRY:
         delay = retry.next_delay(
-            delivery.attempts, fed.settings, fed.rng, elapsed=now - delivery.created_at,
+            delivery.attempts, settings, rng, elapsed=now - delivery.created_at,
             retry_after=retry.parse_retry_after(attempt.retry_after, now))
         if delay is not None:
             return Decided(AttemptRecord(delivery.id, attempt.status, error,

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import Awaitable, Callable
 
 from node.errors import DomainError
 from storage.repos.inbox import InboxMessage, InboxRepo
 
 from . import handlers, participation, retry, territories, vocab
+from .deps import Deps
 from .fetch import FetchBudget, FetchError, fetch_budget
-from .handlers import Ignored, Work
 from .uris import origin_of
-
-if TYPE_CHECKING:
-    from .context import Federation
+from .work import Ignored, Work
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +56,7 @@ def route(key: tuple[str, str | None]) -> Handler | None:
     return ROUTES.get(key) or ROUTES.get((key[0], ANY))
 
 
-async def run_once(fed: Federation, limit: int = BATCH) -> int:
+async def run_once(fed: Deps, limit: int = BATCH) -> int:
     now = fed.now()
     async with fed.db.transaction() as tx:
         messages = await InboxRepo(tx.conn).claim_due(now, now + LEASE, limit)
@@ -67,7 +65,7 @@ async def run_once(fed: Federation, limit: int = BATCH) -> int:
     return len(messages)
 
 
-async def process(fed: Federation, message: InboxMessage) -> None:
+async def process(fed: Deps, message: InboxMessage) -> None:
     budget = FetchBudget(fed.settings.max_fetches_per_activity)
     token = fetch_budget.set(budget)
     try:
@@ -76,7 +74,7 @@ async def process(fed: Federation, message: InboxMessage) -> None:
         fetch_budget.reset(token)
 
 
-async def _process(fed: Federation, message: InboxMessage, budget: FetchBudget) -> None:
+async def _process(fed: Deps, message: InboxMessage, budget: FetchBudget) -> None:
     work = Work(fed, message)
     sender = origin_of(message.actor)
     if sender is not None and fed.blocked(sender[1]):
@@ -112,12 +110,12 @@ async def _process(fed: Federation, message: InboxMessage, budget: FetchBudget) 
         await _retry(fed, message, f"internal error: {type(exc).__name__}")
 
 
-async def _finish(fed: Federation, message: InboxMessage, state: str, error: str | None) -> None:
+async def _finish(fed: Deps, message: InboxMessage, state: str, error: str | None) -> None:
     async with fed.db.transaction() as tx:
         await InboxRepo(tx.conn).finish(message.id, state, fed.now(), error)
 
 
-async def _retry(fed: Federation, message: InboxMessage, error: str) -> None:
+async def _retry(fed: Deps, message: InboxMessage, error: str) -> None:
     now = fed.now()
     delay = retry.next_delay(message.attempts, fed.settings, fed.rng,
                              elapsed=now - message.received_at)

@@ -3,7 +3,6 @@ context. Under authorized fetch every one of them but the Application actor need
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -14,12 +13,10 @@ from storage.repos.outbox import OutboxRepo
 
 from . import vocab
 from .actors import SignerUnknown
+from .deps import Deps
 from .local_actors import LocalActor
 from .signatures import SignatureError
 from .uris import FOLLOWERS, MODERATORS, OUTBOX, ActorKind, hostname_of
-
-if TYPE_CHECKING:
-    from .context import Federation
 
 PAGE_SIZE = 40  # ids per collection page: documents stay a few KiB (Mastodon caps at 1 MiB)
 AS2_HEADERS = {"Content-Type": vocab.AS_MEDIA_TYPE}
@@ -34,7 +31,7 @@ class RequestRefused(Exception):
         self.reason = reason
 
 
-async def require_signature(fed: Federation, request: web.Request) -> None:
+async def require_signature(fed: Deps, request: web.Request) -> None:
     """Authorized fetch (Mastodon's secure mode): a valid signature from an allowed domain."""
     url = fed.uris.base + request.raw_path
     try:
@@ -47,7 +44,7 @@ async def require_signature(fed: Federation, request: web.Request) -> None:
         raise RequestRefused(403, f"domain {host} is blocked")
 
 
-async def _actor(fed: Federation, request: web.Request, kind: ActorKind) -> LocalActor:
+async def _actor(fed: Deps, request: web.Request, kind: ActorKind) -> LocalActor:
     name = request.match_info.get("slug") or request.match_info.get("username") or ""
     actor = await fed.local.find(kind, name)
     if actor is None or (kind != "node" and actor.name != name):
@@ -58,12 +55,12 @@ async def _actor(fed: Federation, request: web.Request, kind: ActorKind) -> Loca
     return actor
 
 
-async def actor_document(fed: Federation, request: web.Request, kind: ActorKind) -> web.Response:
+async def actor_document(fed: Deps, request: web.Request, kind: ActorKind) -> web.Response:
     actor = await _actor(fed, request, kind)
     return web.Response(body=await fed.local.document(actor), headers=AS2_HEADERS)
 
 
-async def collection(fed: Federation, request: web.Request, kind: ActorKind,
+async def collection(fed: Deps, request: web.Request, kind: ActorKind,
                      what: str) -> web.Response:
     """followers / following / outbox: an OrderedCollection whose `first` starts the pages."""
     actor = await _actor(fed, request, kind)
@@ -99,7 +96,7 @@ async def collection(fed: Federation, request: web.Request, kind: ActorKind,
     return web.Response(body=vocab.dumps(document), headers=AS2_HEADERS)
 
 
-async def moderators(fed: Federation, request: web.Request) -> web.Response:
+async def moderators(fed: Deps, request: web.Request) -> web.Response:
     """A debate's moderators (FEP-1b12 Group attributedTo): small, so not paged."""
     actor = await _actor(fed, request, "debate")
     items = await fed.local.moderators(actor)
@@ -108,7 +105,7 @@ async def moderators(fed: Federation, request: web.Request) -> web.Response:
     return web.Response(body=vocab.dumps(document), headers=AS2_HEADERS)
 
 
-async def activity(fed: Federation, request: web.Request) -> web.Response:
+async def activity(fed: Deps, request: web.Request) -> web.Response:
     """Every activity id we emit dereferences (Mastodon fetches an announced Create's id)."""
     if fed.settings.authorized_fetch:
         await require_signature(fed, request)
@@ -119,7 +116,7 @@ async def activity(fed: Federation, request: web.Request) -> web.Response:
     return web.Response(body=found.body.encode(), headers=AS2_HEADERS)
 
 
-async def context(fed: Federation, request: web.Request) -> web.Response:
+async def context(fed: Deps, request: web.Request) -> web.Response:
     return web.Response(body=vocab.dumps(vocab.context_document(fed.uris.context_uri())),
                         headers={"Content-Type": "application/ld+json",
                                  "Access-Control-Allow-Origin": "*"})

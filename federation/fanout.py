@@ -37,12 +37,10 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
 
-from node.errors import NotFound
 from node.events import (
     PRIVATE_EVENT_TYPES,
     DebateStatusChanged,
@@ -54,107 +52,16 @@ from node.events import (
 from node.model import DebateStatus, ProposalStatus
 from storage.repos.follows import FollowRepo, Recipient
 from storage.repos.outbox import FanoutRepo, OutboxRepo
+from storage.repos.poll_voters import remote_voter_inboxes
 from storage.repos.remote import RemoteRepo
 
 from . import contributions, moderation, outbox, proposals, territories, vocab
-from .local_actors import LocalActor
-from .uris import FOLLOWERS, Uris
-
-if TYPE_CHECKING:
-    from .context import Federation
+from .deps import Deps
+from .publication import TALLY_DEBOUNCE, Audience, Context, Publication, Publisher
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # events per pass: one transaction, a few milliseconds
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who receives an activity. Followers are the accepted, not-gone ones."""
-
-    followers_of: tuple[LocalActor, ...] = ()
-    actors: tuple[str, ...] = ()  # remote actor ids, addressed directly (known actors only)
-    shared: bool = True  # a server's shared inbox when it has one; False: personal inboxes
-    # Keep only some recipients, e.g. group-aware software for Announce(Create(…)).
-    where: Callable[[Recipient], bool] | None = None
-    # Inboxes already chosen, reduced in SQL (a poll's remote voters: 2,000 voters on 20
-    # servers are 20 shared inboxes, read per vote without building 2,000 actors).
-    inboxes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Publication:
-    """One activity to store and deliver."""
-
-    actor: LocalActor  # who sends and signs it
-    activity: dict  # rendered with vocab.to_ap_*, its id from Context.new_id()
-    audience: Audience
-    object_ap_id: str | None = None  # what it is about (required to debounce)
-    is_public: bool = True  # listed in the actor's outbox
-    debounce: timedelta | None = None  # hold it this long; a later one rewrites it meanwhile
-
-
-class Context:
-    """What a publisher may read: current entities as local actors, their documents."""
-
-    def __init__(self, fed: Federation):
-        self.fed = fed
-        self.read = fed.db.read()
-        self.once: set[tuple] = set()  # what a pass publishes once (tallies: see first_in_pass)
-
-    def first_in_pass(self, key: tuple) -> bool:
-        """True the first time in this pass. A tally read now already counts every vote of the
-        pass's events (they were committed before it read them): one Update per question per
-        pass, not one per vote (10,000 votes in a burst would rebuild it 10,000 times)."""
-        if key in self.once:
-            return False
-        self.once.add(key)
-        return True
-
-    def new_id(self) -> str:
-        return outbox.new_activity_id(self.fed)
-
-    def node(self) -> LocalActor:
-        return self.fed.local.node()
-
-    async def debate(self, debate_id: int) -> LocalActor | None:
-        """The debate's Group, or None while it is a draft (not an actor) or when gone."""
-        try:
-            debate = await self.read.debates.get(debate_id)
-        except NotFound:
-            return None
-        if debate.status is DebateStatus.DRAFT:
-            return None
-        return self._fresh(self.fed.local.of_debate(debate))
-
-    async def member(self, member_id: int) -> LocalActor | None:
-        try:
-            return self._fresh(self.fed.local.of_member(await self.read.members.get(member_id)))
-        except NotFound:
-            return None
-
-    def _fresh(self, actor: LocalActor) -> LocalActor:
-        # Before anything is published, the actor's URL serves what is about to be announced.
-        self.fed.local.remember(actor)
-        return actor
-
-    async def document(self, actor: LocalActor) -> dict:
-        """The actor's current AS2 document (cached bytes, keys created on first need)."""
-        return json.loads(await self.fed.local.document(actor))
-
-    @staticmethod
-    def followers(actor: LocalActor) -> str:
-        return Uris.sub_uri(actor.ap_id, FOLLOWERS)
-
-    async def update_actor(self, actor: LocalActor, event: Event) -> Publication:
-        """Update(actor) with its whole current document, to its followers."""
-        activity = vocab.to_ap_update(
-            self.new_id(), actor.ap_id, await self.document(actor), to=[vocab.PUBLIC],
-            cc=[self.followers(actor)], published=event.occurred_at)
-        return Publication(actor, activity, Audience(followers_of=(actor,)), actor.ap_id)
-
-
-Publisher = Callable[[Context, Event], Awaitable[list[Publication]]]
 
 
 # -- publishers
@@ -186,22 +93,10 @@ async def publish_member_role(ctx: Context, event: MemberRoleChanged) -> list[Pu
     return [await ctx.update_actor(person, event)] if person is not None else []
 
 
-# Proposals (issue 5): polls by the debate's Group (federation/proposals.py renders them).
-TALLY_DEBOUNCE = timedelta(minutes=1)  # at most one Update(Question) a minute per question
-
-
-async def _proposal(ctx: Context, proposal_id: int, debate_id: int):
-    group = await ctx.debate(debate_id)
-    if group is None:
-        return None, None
-    try:
-        return group, await proposals.current_question(ctx.fed, proposal_id)
-    except NotFound:
-        return None, None  # hidden or gone: nothing goes out
-
+# Proposals: polls by the debate's Group (federation/proposals.py renders them).
 
 async def publish_proposal_submitted(ctx: Context, event: Event) -> list[Publication]:
-    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    group, found = await ctx.proposal(event.proposal_id, event.debate_id)
     if found is None:
         return []
     _, question = found
@@ -219,14 +114,14 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
     group = await ctx.debate(event.debate_id)
     if group is None:
         return []
-    voters = await proposals.remote_voter_inboxes(ctx.read.conn, event.proposal_id)
+    voters = await remote_voter_inboxes(ctx.read.conn, "proposal", event.proposal_id)
     audience = Audience(followers_of=(group, ctx.node()), inboxes=voters)
     # Nobody to send it to (what _store would find): the Question, the costly part (a few
     # milliseconds: a pass per handful of votes), is not even built.
     if not outbox.deliverable(ctx.fed, await _inboxes(ctx.read.conn, audience,
                                                       event.occurred_at)):
         return []
-    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    group, found = await ctx.proposal(event.proposal_id, event.debate_id)
     if found is None:
         return []
     _, question = found
@@ -244,7 +139,7 @@ async def publish_question_update(ctx: Context, event: Event) -> list[Publicatio
     if (isinstance(event, ProposalStatusChanged)
             and event.new_status == ProposalStatus.ANSWERED.value):
         return []  # the ProposalAnswered update carries the answer
-    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    group, found = await ctx.proposal(event.proposal_id, event.debate_id)
     if found is None:
         return []
     detail, question = found
@@ -265,7 +160,7 @@ def _each(*publishers: Publisher) -> Publisher:
 
 async def publish_proposal_reply(ctx: Context, event: Event) -> list[Publication]:
     """Answers and status changes: a Note by the Group in the poll's thread."""
-    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    group, found = await ctx.proposal(event.proposal_id, event.debate_id)
     if found is None:
         return []
     detail, _ = found
@@ -328,7 +223,7 @@ class _Planned:
     error: str | None = None
 
 
-async def run_once(fed: Federation, *, publishers: dict[str, Publisher] | None = None,
+async def run_once(fed: Deps, *, publishers: dict[str, Publisher] | None = None,
                    limit: int = BATCH) -> int:
     """Publish the next events after the cursor; returns how many events it went past."""
     publishers = PUBLISHERS if publishers is None else publishers
@@ -409,7 +304,7 @@ async def _inboxes(conn, audience: Audience, at: datetime) -> list[str]:
     return found + outbox.inboxes_of(recipients, shared=audience.shared) + list(audience.inboxes)
 
 
-async def _store(fed: Federation, conn, plan: _Planned, publication: Publication) -> int:
+async def _store(fed: Deps, conn, plan: _Planned, publication: Publication) -> int:
     """Store one publication and its deliveries; 0 when it has nobody to go to."""
     audience = publication.audience
     targets = outbox.deliverable(fed, await _inboxes(conn, audience, plan.occurred_at))

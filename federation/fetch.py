@@ -16,18 +16,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp.resolver import DefaultResolver
 
 from . import blocks, vocab
+from .settings import Settings
 from .signatures import sign_request_cavage, sign_request_rfc9421
 from .uris import host_of, origin_of, strip_fragment
-
-if TYPE_CHECKING:
-    from .context import Settings
 
 log = logging.getLogger(__name__)
 

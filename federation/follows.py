@@ -2,20 +2,17 @@
 approve or reject a pending follower (manual node-to-node approval)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from node.errors import Conflict, Invalid, NotFound
 from storage.repos.follows import FollowRepo, Following
 from storage.repos.remote import RemoteActor
 
 from . import outbox, vocab
+from .deps import Deps
 from .local_actors import LocalActor
 
-if TYPE_CHECKING:
-    from .context import Federation
 
-
-async def follow(fed: Federation, local: LocalActor, target_uri: str) -> Following:
+async def follow(fed: Deps, local: LocalActor, target_uri: str) -> Following:
     """Follow a remote actor: record it pending and queue a signed Follow to its inbox.
 
     The Accept, when it arrives, moves the row to accepted (handlers.receive_accept_follow).
@@ -36,7 +33,7 @@ async def follow(fed: Federation, local: LocalActor, target_uri: str) -> Followi
     return row
 
 
-async def unfollow(fed: Federation, local: LocalActor, target_uri: str) -> bool:
+async def unfollow(fed: Deps, local: LocalActor, target_uri: str) -> bool:
     """Stop following: Undo(Follow) echoing our Follow's id. False when we did not follow."""
     target = await fed.remote.get(target_uri)
     async with fed.db.transaction() as tx:
@@ -52,7 +49,7 @@ async def unfollow(fed: Federation, local: LocalActor, target_uri: str) -> bool:
     return True
 
 
-async def queue_response(fed: Federation, conn, kind: str, local: LocalActor,
+async def queue_response(fed: Deps, conn, kind: str, local: LocalActor,
                          follower: RemoteActor, follow_ap_id: str) -> None:
     """Queue an Accept or Reject of a Follow, echoing it with its id (Mastodon accept.rb)."""
     follow = vocab.Follow(follow_ap_id, follower.ap_id, local.ap_id)
@@ -62,7 +59,7 @@ async def queue_response(fed: Federation, conn, kind: str, local: LocalActor,
                          inboxes=[follower.inbox])
 
 
-async def approve_follower(fed: Federation, local: LocalActor, follower_ap_id: str) -> None:
+async def approve_follower(fed: Deps, local: LocalActor, follower_ap_id: str) -> None:
     """Accept a pending follower (node-to-node follows under manual approval)."""
     follower = await fed.remote.get(follower_ap_id)
     async with fed.db.transaction() as tx:
@@ -76,7 +73,7 @@ async def approve_follower(fed: Federation, local: LocalActor, follower_ap_id: s
         await queue_response(fed, tx.conn, "Accept", local, follower, row.follow_ap_id)
 
 
-async def reject_follower(fed: Federation, local: LocalActor, follower_ap_id: str) -> None:
+async def reject_follower(fed: Deps, local: LocalActor, follower_ap_id: str) -> None:
     """Refuse a follow request, or remove an accepted follower; either way tell them."""
     follower = await fed.remote.get(follower_ap_id)
     async with fed.db.transaction() as tx:

@@ -3,41 +3,13 @@ transaction that also marks the message processed. The signer is already proven 
 activity's actor (inbox.py); here we check what the activity claims about our own objects."""
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AsyncIterator
-
 from node.errors import Forbidden, NotFound
 from storage.repos.follows import Following, FollowRepo
-from storage.repos.inbox import InboxMessage, InboxRepo
 from storage.repos.remote import RemoteObjectRepo, RemoteRepo
 
 from . import follows, territories, vocab
 from .uris import host_of, origin_of
-
-if TYPE_CHECKING:
-    from .context import Federation
-
-
-class Ignored(Exception):
-    """Nothing for us to do with this activity (recorded as `ignored`, with the reason)."""
-
-
-@dataclass
-class Work:
-    """One message being processed; its handler commits through `transaction()`."""
-
-    fed: Federation
-    message: InboxMessage
-    committed: bool = field(default=False)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator:
-        """The handler's one write transaction; it also marks the message processed."""
-        async with self.fed.db.transaction() as tx:
-            yield tx
-            await InboxRepo(tx.conn).finish(self.message.id, "processed", self.fed.now())
-        self.committed = True
+from .work import Ignored, Work
 
 
 async def receive_follow(work: Work, follow: vocab.Follow) -> None:
@@ -114,7 +86,7 @@ def _refuse_local(work: Work, *ids: str | None) -> None:
         raise Forbidden("a remote activity cannot create, change or delete one of our objects")
 
 
-async def _authentic_object(work: Work,
+async def authentic_object(work: Work,
                             activity: vocab.Activity) -> tuple[vocab.ObjectDocument, str]:
     """The object as its origin has it, and its JSON to keep.
 
@@ -150,7 +122,7 @@ async def receive_create_object(work: Work, activity: vocab.Activity) -> None:
         return
     if not await FollowRepo(fed.db.read().conn).is_followed(activity.actor):
         raise Ignored("not from an actor we follow")
-    obj, body = await _authentic_object(work, activity)
+    obj, body = await authentic_object(work, activity)
     async with work.transaction() as tx:
         repo = RemoteObjectRepo(tx.conn)
         existing = await repo.find(obj.id)
@@ -174,7 +146,7 @@ async def receive_update_object(work: Work, activity: vocab.Activity) -> None:
         raise Forbidden("only the object's origin may update it")
     if activity.object_type == "Question" and await territories.receive_question(work, activity):
         return  # issue 5: a followed territory's proposal changed (status, answer, tally)
-    obj, body = await _authentic_object(work, activity)
+    obj, body = await authentic_object(work, activity)
     async with work.transaction() as tx:
         repo = RemoteObjectRepo(tx.conn)
         existing = await repo.find(obj.id)

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import json
 import logging
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -15,12 +15,10 @@ from storage.repos.inbox import NewInboxMessage
 from . import vocab
 from .actors import SignerUnknown, Verified
 from .backlog import RETRY_AFTER_SECONDS, BacklogFull, authority
+from .deps import Deps
 from .local_actors import LocalActor
 from .signatures import SignatureError, header_fields, parse_key_id
 from .uris import ActorKind, host_of, origin_of, same_origin
-
-if TYPE_CHECKING:
-    from .context import Federation
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +48,7 @@ class Envelope(NamedTuple):
     text: str  # what is stored: the body itself when it is UTF-8 (see parse_json)
 
 
-async def check_request(fed: Federation, request: web.Request, kind: ActorKind | None,
+async def check_request(fed: Deps, request: web.Request, kind: ActorKind | None,
                         name: str) -> tuple[LocalActor | None, bytes]:
     """Recipient exists (first, so no key is fetched for nothing), media type, size."""
     recipient = None
@@ -131,7 +129,7 @@ def parse_json(body: bytes) -> tuple[dict[str, Any], str, str, str, str]:
     return document, activity_id, actor, kind[:64], text
 
 
-def check_policy(fed: Federation, actor: str, activity_id: str, key_id: str) -> None:
+def check_policy(fed: Deps, actor: str, activity_id: str, key_id: str) -> None:
     """Blocked domains (and their subdomains) are refused before anything is fetched."""
     if not fed.blocked.domains:
         return  # nothing is blocked: nothing to look up
@@ -143,7 +141,7 @@ def check_policy(fed: Federation, actor: str, activity_id: str, key_id: str) -> 
             raise InboxRejected(403, f"domain {origin[1]} is blocked")
 
 
-async def verify_signature(fed: Federation, request: web.Request, body: bytes,
+async def verify_signature(fed: Deps, request: web.Request, body: bytes,
                            key_id: str | None = None, headers=None) -> Verified:
     """The signature holds for this request, with the key its owner's actor publishes.
 
@@ -161,7 +159,7 @@ async def verify_signature(fed: Federation, request: web.Request, body: bytes,
         raise InboxRejected(401, exc.reason) from None
 
 
-def check_ownership(fed: Federation, verified: Verified, activity_id: str, actor: str) -> None:
+def check_ownership(fed: Deps, verified: Verified, activity_id: str, actor: str) -> None:
     """The key's owner is the actor; the activity id shares the actor's origin (FEP-fe34)."""
     if fed.uris.is_local(actor):
         raise InboxRejected(401, "actor is local: local activities never come from outside")
@@ -171,7 +169,7 @@ def check_ownership(fed: Federation, verified: Verified, activity_id: str, actor
         raise InboxRejected(401, "activity id and actor have different origins")
 
 
-async def record(fed: Federation, envelope: Envelope, verified: Verified) -> bool:
+async def record(fed: Deps, envelope: Envelope, verified: Verified) -> bool:
     """Store the verified activity once; False when its id was already recorded."""
     message = NewInboxMessage(
         activity_id=envelope.activity_id,
@@ -191,7 +189,7 @@ async def record(fed: Federation, envelope: Envelope, verified: Verified) -> boo
     return added
 
 
-async def receive(fed: Federation, request: web.Request, kind: ActorKind | None,
+async def receive(fed: Deps, request: web.Request, kind: ActorKind | None,
                   name: str = "") -> None:
     """Run the whole edge pipeline; raise InboxRejected on the first failed step."""
     recipient, body = await check_request(fed, request, kind, name)

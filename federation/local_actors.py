@@ -5,17 +5,14 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from node.model import Debate, DebateStatus, Member
+from storage.db import Database
 from storage.repos.moderators import ModeratorRepo
 
 from . import vocab
-from .keys import NODE_OWNER
+from .keys import NODE_OWNER, KeyStore
 from .uris import FOLLOWERS, FOLLOWING, INBOX, MODERATORS, OUTBOX, ActorKind, Uris
-
-if TYPE_CHECKING:
-    from .context import Federation
 
 _DOCUMENT_CACHE_SIZE = 512  # rendered actors are ~3 KiB each
 # Names resolved to actors, kept so that a busy actor or WebFinger endpoint reads no table per
@@ -45,8 +42,13 @@ class LocalActor:
 
 
 class LocalActors:
-    def __init__(self, fed: Federation):
-        self.fed = fed
+    def __init__(self, *, db: Database, uris: Uris, keys: KeyStore, node_name: str,
+                 manual_node_follow_approval: bool):
+        self.db = db
+        self.uris = uris
+        self.keys = keys
+        self.node_name = node_name
+        self.manual_node_follow_approval = manual_node_follow_approval
         self._documents: OrderedDict[tuple, bytes] = OrderedDict()
         self._last_document: dict[tuple[str, str], tuple[LocalActor, object, bytes]] = {}
         self._found: OrderedDict[tuple[str, str],
@@ -59,33 +61,33 @@ class LocalActors:
 
     def _hold(self, key: tuple[str, str], actor: LocalActor | None,
               commits: int | None = None) -> None:
-        commits = self.fed.db.commits if commits is None else commits
+        commits = self.db.commits if commits is None else commits
         self._found[key] = (time.monotonic() + _LOOKUP_SECONDS, commits, actor)
         self._found.move_to_end(key)
         while len(self._found) > _LOOKUP_CACHE_SIZE:
             self._found.popitem(last=False)
 
     def node(self) -> LocalActor:
-        return LocalActor("node", self.fed.uris.hostname, NODE_OWNER,
-                          self.fed.uris.node_actor_uri(), None)
+        return LocalActor("node", self.uris.hostname, NODE_OWNER,
+                          self.uris.node_actor_uri(), None)
 
     def of_debate(self, debate: Debate) -> LocalActor:
         return LocalActor("debate", debate.slug, f"debate:{debate.id}",
-                          self.fed.uris.debate_uri(debate.slug), debate)
+                          self.uris.debate_uri(debate.slug), debate)
 
     def of_member(self, member: Member) -> LocalActor:
         return LocalActor("member", member.username, f"member:{member.id}",
-                          self.fed.uris.member_uri(member.username), member)
+                          self.uris.member_uri(member.username), member)
 
     async def find(self, kind: ActorKind, name: str) -> LocalActor | None:
         """A public local actor; draft debates are not public, so not actors yet."""
         if kind == "node":
             return self.node()
         held = self._found.get((kind, name))
-        commits = self.fed.db.commits  # before reading: a commit meanwhile makes it stale
+        commits = self.db.commits  # before reading: a commit meanwhile makes it stale
         if held is not None and held[1] == commits and held[0] > time.monotonic():
             return held[2]
-        repos = self.fed.db.read()
+        repos = self.db.read()
         if kind == "debate":
             debate = await repos.debates.find_by_slug(name)
             found = (self.of_debate(debate) if debate is not None
@@ -98,7 +100,7 @@ class LocalActors:
         return found
 
     async def find_by_uri(self, uri: str) -> LocalActor | None:
-        local = self.fed.uris.parse_actor(uri)
+        local = self.uris.parse_actor(uri)
         if local is None:
             return None
         found = await self.find(local.kind, local.name)
@@ -108,14 +110,14 @@ class LocalActors:
     async def find_by_handle(self, name: str) -> LocalActor | None:
         """acct:name@host: members and debates share one namespace; the node is its host name."""
         name = name.lower()
-        if name == self.fed.uris.hostname:
+        if name == self.uris.hostname:
             return self.node()
         return await self.find("member", name) or await self.find("debate", name)
 
     # -- documents
 
     async def document(self, actor: LocalActor) -> bytes:
-        keys = await self.fed.keys.get(actor.owner)
+        keys = await self.keys.get(actor.owner)
         # The actor object held by the lookup cache, with the same keys: its bytes, at once.
         last = self._last_document.get((actor.kind, actor.name))
         if last is not None and last[0] is actor and last[1] is keys:
@@ -136,7 +138,7 @@ class LocalActors:
         return cached
 
     def _render(self, actor: LocalActor, keys) -> dict:
-        uris = self.fed.uris
+        uris = self.uris
         links = vocab.ActorLinks(
             id=actor.ap_id, inbox=uris.sub_uri(actor.ap_id, INBOX),
             outbox=uris.sub_uri(actor.ap_id, OUTBOX),
@@ -150,13 +152,13 @@ class LocalActors:
         )
         if actor.kind == "node":
             return vocab.to_ap_application(
-                links, host=uris.hostname, name=self.fed.node_name,
-                manually_approves=self.fed.settings.manual_node_follow_approval)
+                links, host=uris.hostname, name=self.node_name,
+                manually_approves=self.manual_node_follow_approval)
         if actor.kind == "debate":
             return vocab.to_ap_group(actor.entity, links, uris.sub_uri(actor.ap_id, MODERATORS))
         return vocab.to_ap_person(actor.entity, links)
 
     async def moderators(self, actor: LocalActor) -> list[str]:
-        repo = ModeratorRepo(self.fed.db.read().conn)
+        repo = ModeratorRepo(self.db.read().conn)
         usernames = await repo.list_usernames(actor.entity.id, MAX_MODERATORS)
-        return [self.fed.uris.member_uri(u) for u in usernames]
+        return [self.uris.member_uri(u) for u in usernames]

@@ -5,22 +5,17 @@ publishes it again (a new `Create`, as when it was submitted). Publishers for
 fanout.PUBLISHERS."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from node.events import ContentHidden, ContentUnhidden
 from node.model import ContentKind
 from storage.repos.outbox import OutboxRepo
 
 from . import proposals, vocab
-
-if TYPE_CHECKING:
-    from .fanout import Context, Publication
+from .publication import Audience, Context, Publication
+from .territories import is_territory, territory_question
 
 
 async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Publication]:
     """Delete(Tombstone of the Question) by the Group, to where its Create went."""
-    from .fanout import Audience, Publication
-
     if event.target_kind != ContentKind.PROPOSAL.value:
         return []  # arguments and amendments: not yet withdrawn on the wire
     group = await ctx.debate(event.debate_id)
@@ -33,9 +28,9 @@ async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Pub
               "actor": group.ap_id,
               # A Tombstone, as Mastodon sends: receivers need not fetch what is gone.
               "object": {"id": question_id, "type": "Tombstone", "formerType": "Question",
-                         "deleted": vocab._iso(event.occurred_at)},
+                         "deleted": vocab.iso(event.occurred_at)},
               "to": [vocab.PUBLIC], "cc": [ctx.followers(group)],
-              "published": vocab._iso(event.occurred_at)}
+              "published": vocab.iso(event.occurred_at)}
     # Where the Create went, and the followers it goes to (the deliveries of an old Create
     # may have been forgotten by retention): a Delete of something never received is ignored.
     audience = Audience(followers_of=(group, ctx.node()), inboxes=tuple(inboxes))
@@ -47,12 +42,9 @@ async def publish_content_unhidden(ctx: Context, event: ContentUnhidden) -> list
     territories among the followers get the Question with `updated` at this moment: they keep
     a deleted proposal's tombstone until a Create newer than the deletion (node/network.py);
     Mastodon gets it without (it would show an "edited" mark)."""
-    from .fanout import Audience, Publication, _proposal
-    from .territories import is_territory, territory_question
-
     if event.target_kind != ContentKind.PROPOSAL.value:
         return []
-    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
+    group, found = await ctx.proposal(event.proposal_id, event.debate_id)
     if found is None:
         return []
     detail, question = found

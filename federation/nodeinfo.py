@@ -2,23 +2,20 @@
 and /nodeinfo/2.1 (software, protocols, usage, the territory's name)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 
 from . import vocab
-from .context import SOFTWARE_NAME, software_version
-
-if TYPE_CHECKING:
-    from .context import Federation
+from .deps import Deps
+from .settings import SOFTWARE_NAME, software_version
 
 SCHEMA_21 = "http://nodeinfo.diaspora.software/ns/schema/2.1"
 APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"  # FEP-2677
 _NODEINFO_TYPE = f'application/json; profile="{SCHEMA_21}#"'
 
 
-async def well_known(fed: Federation, request: web.Request) -> web.Response:
+async def well_known(fed: Deps, request: web.Request) -> web.Response:
     return web.json_response(
         {"links": [
             {"rel": SCHEMA_21, "href": fed.uris.nodeinfo_uri()},
@@ -28,7 +25,7 @@ async def well_known(fed: Federation, request: web.Request) -> web.Response:
     )
 
 
-async def nodeinfo(fed: Federation, request: web.Request) -> web.Response:
+async def nodeinfo(fed: Deps, request: web.Request) -> web.Response:
     repos = fed.db.read()
     document = {
         "version": "2.1",

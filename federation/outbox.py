@@ -5,20 +5,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from storage.repos.follows import Recipient
 from storage.repos.outbox import OutboxRepo
 
 from . import vocab
+from .deps import Deps
 from .local_actors import LocalActor
 from .uris import origin_of
 
-if TYPE_CHECKING:
-    from .context import Federation
 
-
-def new_activity_id(fed: Federation) -> str:
+def new_activity_id(fed: Deps) -> str:
     return fed.uris.activity_uri(str(uuid.uuid4()))
 
 
@@ -29,7 +26,7 @@ def inboxes_of(recipients: Iterable[Recipient], *, shared: bool = True) -> list[
     return list(dict.fromkeys(chosen))
 
 
-def deliverable(fed: Federation, inboxes: Iterable[str]) -> list[tuple[str, str]]:
+def deliverable(fed: Deps, inboxes: Iterable[str]) -> list[tuple[str, str]]:
     """(inbox, host) for each distinct inbox we may deliver to: not ours, not blocked."""
     targets = []
     blocked = fed.blocked
@@ -47,7 +44,7 @@ def deliverable(fed: Federation, inboxes: Iterable[str]) -> list[tuple[str, str]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-async def enqueue(fed: Federation, conn, *, activity: dict, actor: LocalActor,
+async def enqueue(fed: Deps, conn, *, activity: dict, actor: LocalActor,
                   inboxes: Iterable[str], is_public: bool = False, event_id: int | None = None,
                   object_ap_id: str | None = None, send_at: datetime | None = None) -> int:
     """Store `activity` and a pending delivery to each distinct, allowed inbox."""
@@ -56,7 +53,7 @@ async def enqueue(fed: Federation, conn, *, activity: dict, actor: LocalActor,
                                  event_id=event_id, object_ap_id=object_ap_id, send_at=send_at)
 
 
-async def enqueue_targets(fed: Federation, conn, *, activity: dict, actor: LocalActor,
+async def enqueue_targets(fed: Deps, conn, *, activity: dict, actor: LocalActor,
                           targets: list[tuple[str, str]], is_public: bool = False,
                           event_id: int | None = None, object_ap_id: str | None = None,
                           send_at: datetime | None = None) -> int:

@@ -28,8 +28,8 @@ from storage.repos.appreciations import AppreciationRepo
 from storage.repos.arguments import ArgumentRepo
 
 from . import contributions, handlers, proposals, vocab
-from .handlers import Ignored, Work
 from .uris import origin_of
+from .work import Ignored, Work
 
 STANCE_TAGS = {"pour": Stance.FOR, "for": Stance.FOR, "contre": Stance.AGAINST,
                "against": Stance.AGAINST}
@@ -109,7 +109,7 @@ async def _note_for_us(work: Work, activity: vocab.Activity):
         proposal_id = (await work.fed.db.read().amendments.get(amendment_id)).proposal_id
     if proposal_id is None:
         return None
-    obj, body = await handlers._authentic_object(work, activity)
+    obj, body = await handlers.authentic_object(work, activity)
     if obj.attributed_to != activity.actor:
         raise Forbidden("the note is not attributed to its sender")
     if obj.in_reply_to != in_reply_to:
@@ -176,7 +176,7 @@ async def receive_update_note(work: Work, activity: vocab.Activity) -> None:
         return await handlers.receive_update_object(work, activity)
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may update it")
-    obj, body = await handlers._authentic_object(work, activity)
+    obj, body = await handlers.authentic_object(work, activity)
     if obj.attributed_to != activity.actor:
         raise Forbidden("the note is not attributed to its sender")
     text = _strip_mentions(html_to_text(obj.content or ""),

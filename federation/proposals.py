@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -34,11 +34,9 @@ from node.model import (
 from storage.repos.appreciations import AppreciationRepo
 
 from . import vocab
+from .deps import Deps
 from .documents import AS2_HEADERS, require_signature
 from .uris import FOLLOWERS, Uris
-
-if TYPE_CHECKING:
-    from .context import Federation
 
 PROPOSAL_PATH = "/propositions/{id}"
 NOTE_PATH = "/notes/{uuid}"  # the Group's replies in a poll's thread
@@ -79,7 +77,7 @@ def choice_of_option(name: str, language: str = LANGUAGE) -> VoteChoice | None:
     return None
 
 
-def node_language(fed: Federation) -> str:
+def node_language(fed: Deps) -> str:
     """The node's language ([node] default_language), if poll options exist in it."""
     return fed.language if fed.language in OPTION_LABELS else LANGUAGE
 
@@ -102,7 +100,7 @@ def proposal_id_of(uris: Uris, url: str | None) -> int | None:
     return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 16 else None
 
 
-def _plain(markdown: str, limit: int) -> str:
+def plain_text(markdown: str, limit: int) -> str:
     """A short plain-text summary of markdown source (no rendering: web/render.py renders)."""
     text = re.sub(r"[`*_>#\[\]]+", "", markdown)
     text = re.sub(r"\(https?://[^)\s]*\)", "", text)
@@ -114,7 +112,7 @@ def _author_name(ref: ParticipantRef) -> str:
     return ref.display_name or ref.username or ref.ap_id or "?"
 
 
-def _author_doc(uris: Uris, ref: ParticipantRef) -> dict:
+def author_doc(uris: Uris, ref: ParticipantRef) -> dict:
     if ref.kind is ParticipantKind.REMOTE:
         return {"type": "Person", "id": ref.ap_id, "name": _author_name(ref)}
     return {"type": "Person", "id": uris.member_uri(ref.username) if ref.username else None,
@@ -125,7 +123,7 @@ def _counts(counts: ChoiceCounts) -> dict:
     return {"for": counts.for_votes, "mixed": counts.mixed_votes, "against": counts.against_votes}
 
 
-def _tally(tally: Tally) -> dict:
+def tally_doc(tally: Tally) -> dict:
     return {"verifiedResidents": _counts(tally.verified_residents),
             "localMembers": _counts(tally.local_members),
             "remoteParticipants": _counts(tally.remote)}
@@ -135,7 +133,7 @@ def _answer(answer: Answer) -> dict:
     return {"answerKind": answer.kind.value, "source": {"content": answer.text,
                                                         "mediaType": "text/markdown"},
             "attributedTo": answer.display_name, "mandate": answer.mandate,
-            "published": vocab._iso(answer.answered_at)}
+            "published": vocab.iso(answer.answered_at)}
 
 
 def question_content(detail: ProposalDetail, url: str) -> str:
@@ -144,7 +142,7 @@ def question_content(detail: ProposalDetail, url: str) -> str:
     parts = [f"<p><strong>{html.escape(detail.proposal.title)}</strong></p>"]
     if names:
         parts.append(f"<p>Proposée par {html.escape(names)}</p>")
-    summary = _plain(detail.proposal.body, SUMMARY_CHARS)
+    summary = plain_text(detail.proposal.body, SUMMARY_CHARS)
     if summary:
         parts.append(f"<p>{html.escape(summary)}</p>")
     parts.append(f'<p><a href="{html.escape(url, quote=True)}">'
@@ -153,7 +151,7 @@ def question_content(detail: ProposalDetail, url: str) -> str:
 
 
 def question_context(context_url: str) -> list:
-    context = vocab._context(context_url)
+    context = vocab.ld_context(context_url)
     return [*context[:-1], {**context[-1], **vocab.QUESTION_TERMS}]
 
 
@@ -175,7 +173,7 @@ def to_ap_question(detail: ProposalDetail, *, uris: Uris, language: str = LANGUA
         "content": content,
         "contentMap": {LANGUAGE: content},  # the text is French; the options follow the node
         "url": url,
-        "published": vocab._iso(detail.proposal.created_at),
+        "published": vocab.iso(detail.proposal.created_at),
         "oneOf": [{"type": "Note", "name": label,
                    "replies": {"type": "Collection", "totalItems": counts.of(choice)}}
                   for choice, label in options(language).items()],
@@ -186,18 +184,18 @@ def to_ap_question(detail: ProposalDetail, *, uris: Uris, language: str = LANGUA
         "source": {"content": detail.proposal.body, "mediaType": "text/markdown"},
         "articles": [{"number": a.number, "title": a.title, "text": a.text}
                      for a in detail.version.articles],
-        "authors": [_author_doc(uris, a) for a in detail.authors],
+        "authors": [author_doc(uris, a) for a in detail.authors],
         "status": detail.proposal.status.value,
-        "tally": _tally(detail.tally),
+        "tally": tally_doc(detail.tally),
         "support": detail.support,
         "appreciations": appreciations,  # fediverse favourites: never votes
         "debate": group,
     }
     if detail.debate.closes_at is not None:
-        doc["endTime"] = vocab._iso(detail.debate.closes_at)
+        doc["endTime"] = vocab.iso(detail.debate.closes_at)
     if detail.debate.status is not DebateStatus.OPEN:
         # Votes are refused once the debate is not open: Mastodon shows the poll as closed.
-        doc["closed"] = vocab._iso(detail.debate.closes_at or detail.debate.updated_at)
+        doc["closed"] = vocab.iso(detail.debate.closes_at or detail.debate.updated_at)
     if detail.answer is not None:
         doc["answer"] = _answer(detail.answer)
     return doc
@@ -207,7 +205,7 @@ def to_ap_create(activity_id: str, question: dict, *, published: datetime) -> di
     """Create(Question) by the Group (Mastodon needs the Create; a bare Question is ignored)."""
     return {"@context": question["@context"], "id": activity_id, "type": "Create",
             "actor": question["attributedTo"], "object": vocab.without_context(question),
-            "to": question["to"], "cc": question["cc"], "published": vocab._iso(published)}
+            "to": question["to"], "cc": question["cc"], "published": vocab.iso(published)}
 
 
 def to_ap_reply(note_id: str, *, uris: Uris, detail: ProposalDetail, text: str,
@@ -219,7 +217,7 @@ def to_ap_reply(note_id: str, *, uris: Uris, detail: ProposalDetail, text: str,
     return {"id": note_id, "type": "Note", "attributedTo": group, "audience": group,
             "inReplyTo": question, "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
             "content": content, "contentMap": {LANGUAGE: content}, "url": question,
-            "published": vocab._iso(published)}
+            "published": vocab.iso(published)}
 
 
 def status_text(detail: ProposalDetail, status: ProposalStatus | None = None) -> str:
@@ -236,24 +234,10 @@ def answer_text(detail: ProposalDetail) -> str:
     signer = answer.display_name + (f", {answer.mandate}" if answer.mandate else "")
     return (f"Réponse à la proposition « {detail.proposal.title} » : "
             f"{ANSWER_LABELS.get(answer.kind, answer.kind.value)}.\n\n"
-            f"{_plain(answer.text, 400)}\n\n— {signer}")
+            f"{plain_text(answer.text, 400)}\n\n— {signer}")
 
 
-async def remote_voter_inboxes(conn, proposal_id: int) -> tuple[str, ...]:
-    """The inboxes of the remote actors who voted on a proposal, each server's shared one when
-    it has one: they get the tally updates (never who voted what: only the totals travel).
-    Reduced in SQL: read once per vote, it must not grow with the voters."""
-    async with conn.execute(
-        "SELECT DISTINCT coalesce(ra.shared_inbox, ra.inbox) FROM votes v"
-        " JOIN participants pa ON pa.id = v.participant_id"
-        " JOIN remote_actors ra ON ra.ap_id = pa.ap_id"
-        " WHERE v.proposal_id = ? AND pa.kind = 'remote' AND ra.is_gone = 0",
-        (proposal_id,),
-    ) as cur:
-        return tuple(row[0] for row in await cur.fetchall())
-
-
-async def current_detail(fed: Federation, proposal_id: int) -> ProposalDetail:
+async def current_detail(fed: Deps, proposal_id: int) -> ProposalDetail:
     """The proposal as anyone outside sees it now: hidden ones and drafts' are not found."""
     detail = await services.get_proposal_detail(fed.db.read(), fed.clock, proposal_id)
     if detail.debate.status is DebateStatus.DRAFT:
@@ -261,7 +245,7 @@ async def current_detail(fed: Federation, proposal_id: int) -> ProposalDetail:
     return detail
 
 
-async def current_question(fed: Federation, proposal_id: int) -> tuple[ProposalDetail, dict]:
+async def current_question(fed: Deps, proposal_id: int) -> tuple[ProposalDetail, dict]:
     """The proposal and its Question as served now (the GET and the fan-out agree)."""
     detail = await current_detail(fed, proposal_id)
     count = await AppreciationRepo(fed.db.read().conn).count(proposal_id)
@@ -269,7 +253,7 @@ async def current_question(fed: Federation, proposal_id: int) -> tuple[ProposalD
                                   appreciations=count)
 
 
-async def question_document(fed: Federation, request: web.Request) -> web.Response:
+async def question_document(fed: Deps, request: web.Request) -> web.Response:
     """GET /propositions/{id} as AS2: always the current totals (Mastodon refetches polls)."""
     if fed.settings.authorized_fetch:
         await require_signature(fed, request)

@@ -1,7 +1,7 @@
 """The protocol endpoints as an aiohttp route table, mounted by web/routes.py.
 
-Handlers receive the node's `Federation` (looked up through the AppKey web passes in) and
-stay thin; refusals become short text/plain answers here (Fedify does the same)."""
+Handlers receive the node's federation `Deps` (of the `FederationService` under the AppKey
+web passes in) and stay thin; refusals become short text/plain answers here (Fedify does the same)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -10,7 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from . import contributions, documents, inbox, nodeinfo, proposals, territories, uris, webfinger
-from .context import Federation
+from .deps import Deps
+from .service import FederationService
 from .held import holdable
 from .negotiation import Handler, negotiate, protocol
 
@@ -18,13 +19,13 @@ FederationHandler = Callable[..., Awaitable[web.StreamResponse]]
 
 
 class FederationRoutes:
-    def __init__(self, key: web.AppKey[Federation]):
+    def __init__(self, key: web.AppKey[FederationService]):
         self.key = key
 
     def bind(self, handler: FederationHandler, *args: Any) -> Handler:
         async def bound(request: web.Request) -> web.StreamResponse:
             try:
-                return await handler(request.app[self.key], request, *args)
+                return await handler(request.app[self.key].deps, request, *args)
             except (inbox.InboxRejected, documents.RequestRefused) as exc:
                 retry_after = getattr(exc, "retry_after", None)
                 return web.Response(status=exc.status, text=exc.reason, headers=(
@@ -81,7 +82,7 @@ class FederationRoutes:
         return routes
 
 
-async def _inbox(fed: Federation, request: web.Request,
+async def _inbox(fed: Deps, request: web.Request,
                  kind: uris.ActorKind | None) -> web.Response:
     name = ""
     if kind is not None:  # a personal inbox: whose (the shared one, the busiest, names nobody)

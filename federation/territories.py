@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
@@ -26,23 +26,19 @@ from storage.repos.network import NetworkRepo
 from storage.repos.territories import Backfill, FollowedTerritory, TerritoryRepo
 
 from . import follows, proposals, retry, vocab, webfinger
+from .deps import Deps
 from .documents import AS2_HEADERS, require_signature
 from .fetch import FetchError
 from .keys import NODE_OWNER
+from .nodeinfo import APPLICATION_REL
 from .uris import NODE_ACTOR_PATH, origin_of
-
-if TYPE_CHECKING:
-    from .context import Federation
-    from .handlers import Work
+from .work import Ignored, Work
 
 log = logging.getLogger(__name__)
 
 # Our public proposals as a paged collection of current Questions, beside the Application actor
 # (a THC convention: a follower reads it once to backfill; the outbox holds activities).
 PROPOSALS = "proposals"
-# FEP-2677: NodeInfo names the node's Application actor (nodeinfo.APPLICATION_REL; not imported
-# from there, which would import the federation context into the handlers' import cycle).
-APPLICATION_REL = "https://www.w3.org/ns/activitystreams#Application"
 PROPOSALS_PATH = f"{NODE_ACTOR_PATH}/{PROPOSALS}"
 PAGE_SIZE = 20  # Questions are 2-5 KiB each: a page stays far below Mastodon's 1 MiB
 # Backfill bounds (INTEROP security rule 6: collection walks are bounded): at most this many
@@ -59,7 +55,7 @@ REFRESH_AFTER = timedelta(hours=1)
 # -- following a territory (admin area and `thc-node follow`)
 
 
-async def resolve_territory(fed: Federation, target: str) -> str:
+async def resolve_territory(fed: Deps, target: str) -> str:
     """The Application actor a URL or `@name@host` names, checked to be a territory.
 
     A bare origin (https://host/) is read as the node behind it (FEP-2677 NodeInfo link).
@@ -90,7 +86,7 @@ async def resolve_territory(fed: Federation, target: str) -> str:
     return actor.ap_id
 
 
-async def _application_of_origin(fed: Federation, url: str) -> str:
+async def _application_of_origin(fed: Deps, url: str) -> str:
     scheme, _, _ = origin_of(url)
     base = f"{scheme}://{urlsplit(url).netloc}"
     _, links = await fed.fetcher.get_json(f"{base}/.well-known/nodeinfo")
@@ -103,18 +99,18 @@ async def _application_of_origin(fed: Federation, url: str) -> str:
                   field="target")
 
 
-async def follow_territory(fed: Federation, target: str) -> Following:
+async def follow_territory(fed: Deps, target: str) -> Following:
     """Our Application actor follows another territory's: a signed Follow, pending until its
     Accept (the other side may approve node follows by hand)."""
     return await follows.follow(fed, fed.local.node(), await resolve_territory(fed, target))
 
 
-async def unfollow_territory(fed: Federation, target: str) -> bool:
+async def unfollow_territory(fed: Deps, target: str) -> bool:
     """Undo our Follow; what was received stays in the network view (it is public)."""
     return await follows.unfollow(fed, fed.local.node(), await resolve_territory(fed, target))
 
 
-async def followed_territories(fed: Federation) -> list[FollowedTerritory]:
+async def followed_territories(fed: Deps) -> list[FollowedTerritory]:
     return await list_followed(fed.db)
 
 
@@ -157,7 +153,7 @@ def to_ap_update_question(activity_id: str, detail, question: dict) -> dict:
             "to": document["to"], "cc": document["cc"], "published": document["updated"]}
 
 
-async def proposals_collection(fed: Federation, request: web.Request) -> web.Response:
+async def proposals_collection(fed: Deps, request: web.Request) -> web.Response:
     """GET /actor/proposals: our public proposals as current Questions, newest first, paged."""
     if fed.settings.authorized_fetch:
         await require_signature(fed, request)
@@ -190,7 +186,7 @@ async def proposals_collection(fed: Federation, request: web.Request) -> web.Res
 # -- their side: ingesting a followed territory's proposals
 
 
-async def territory_of(fed: Federation, actor: str) -> str | None:
+async def territory_of(fed: Deps, actor: str) -> str | None:
     """The followed territory (accepted) whose origin `actor` speaks for, or None."""
     origin = origin_of(actor)
     if origin is None:
@@ -266,7 +262,7 @@ class _Pending:
     debates: dict[str, RemoteDebateInfo] | None = None
 
 
-async def _territory_info(fed: Federation, territory: str) -> TerritoryInfo | None:
+async def _territory_info(fed: Deps, territory: str) -> TerritoryInfo | None:
     """The territory's name and NodeInfo figures when unknown or stale; None when fresh."""
     known = await NetworkRepo(fed.db.read().conn).find_territory(territory)
     if known is not None and fed.now() - known.last_seen_at < REFRESH_AFTER:
@@ -283,7 +279,7 @@ async def _territory_info(fed: Federation, territory: str) -> TerritoryInfo | No
     return TerritoryInfo(ap_id=territory, base_url=base, name=name, users=users, proposals=posts)
 
 
-async def _nodeinfo_figures(fed: Federation, base: str) -> tuple[int | None, int | None]:
+async def _nodeinfo_figures(fed: Deps, base: str) -> tuple[int | None, int | None]:
     _, links = await fed.fetcher.get_json(f"{base}/.well-known/nodeinfo")
     hrefs = sorted(
         (str(link.get("rel")), vocab.id_of(link.get("href")))
@@ -305,7 +301,7 @@ async def _nodeinfo_figures(fed: Federation, base: str) -> tuple[int | None, int
     return count(users), count(usage.get("localPosts"))
 
 
-async def _debate_info(fed: Federation, group: str, *,
+async def _debate_info(fed: Deps, group: str, *,
                        force: bool = False) -> RemoteDebateInfo | None:
     """The debate's Group as its origin serves it, when unknown or stale (or `force`); None
     when fresh."""
@@ -325,7 +321,7 @@ async def _debate_info(fed: Federation, group: str, *,
                             status=status, url=document.url or document.id)
 
 
-async def _prepare(fed: Federation, territory: str, infos: list[RemoteProposalInfo]) -> _Pending:
+async def _prepare(fed: Deps, territory: str, infos: list[RemoteProposalInfo]) -> _Pending:
     """Network reads before the write transaction: the territory, and each unknown debate."""
     pending = _Pending(await _territory_info(fed, territory), {})
     for info in infos:
@@ -338,7 +334,7 @@ async def _prepare(fed: Federation, territory: str, infos: list[RemoteProposalIn
     return pending
 
 
-async def _write(tx, fed: Federation, territory: str, pending: _Pending) -> None:
+async def _write(tx, fed: Deps, territory: str, pending: _Pending) -> None:
     if pending.territory is not None:
         await network.upsert_territory(tx, fed.clock, pending.territory)
     for debate in (pending.debates or {}).values():
@@ -378,13 +374,13 @@ async def receive_announce(work: Work, activity: vocab.Activity) -> None:
     fed = work.fed
     territory = await territory_of(fed, activity.actor)
     if territory is None or territory != activity.actor:
-        raise _ignored("not an announce by a territory we follow")
+        raise Ignored("not an announce by a territory we follow")
     if activity.object_id is None or origin_of(activity.object_id) != origin_of(territory):
-        raise _ignored("it announces nothing of the territory's own")
+        raise Ignored("it announces nothing of the territory's own")
     if activity.object_type not in (None, "Group"):
-        raise _ignored("only a territory's debates (Group) are taken from its announces")
+        raise Ignored("only a territory's debates (Group) are taken from its announces")
     if not await refresh_debate(work, territory, activity.object_id):
-        raise _ignored("it announces no debate")
+        raise Ignored("it announces no debate")
 
 
 async def receive_group_update(work: Work, activity: vocab.Activity) -> bool:
@@ -407,11 +403,6 @@ async def refresh_debate(work: Work, territory: str, group: str) -> bool:
     async with work.transaction() as tx:
         await _write(tx, fed, territory, pending)
     return True
-
-
-def _ignored(reason: str) -> Exception:
-    from .handlers import Ignored  # handlers imports this module: resolved at call time
-    return Ignored(reason)
 
 
 async def receive_delete(work: Work, activity: vocab.Activity) -> bool:
@@ -453,7 +444,7 @@ async def receive_delete(work: Work, activity: vocab.Activity) -> bool:
 # -- backfill: a worker job, one page per pass
 
 
-async def run_once(fed: Federation) -> int:
+async def run_once(fed: Deps) -> int:
     """Start the backfill of newly accepted territories and read one page of each due one."""
     now = fed.now()
     async with fed.db.transaction() as tx:
@@ -465,7 +456,7 @@ async def run_once(fed: Federation) -> int:
     return started + len(jobs)
 
 
-async def _step(fed: Federation, job: Backfill) -> None:
+async def _step(fed: Deps, job: Backfill) -> None:
     try:
         await _read_page(fed, job)
     except FetchError as exc:
@@ -481,7 +472,7 @@ async def _step(fed: Federation, job: Backfill) -> None:
         await _reschedule(fed, job, f"internal error: {type(exc).__name__}")
 
 
-async def _read_page(fed: Federation, job: Backfill) -> None:
+async def _read_page(fed: Deps, job: Backfill) -> None:
     territory = job.territory_ap_id
     url = job.next_url or f"{territory}/{PROPOSALS}"
     if origin_of(url) != origin_of(territory):
@@ -531,12 +522,12 @@ async def _read_page(fed: Federation, job: Backfill) -> None:
     return None
 
 
-async def _finish(fed: Federation, job: Backfill, state: str, error: str | None) -> None:
+async def _finish(fed: Deps, job: Backfill, state: str, error: str | None) -> None:
     async with fed.db.transaction() as tx:
         await TerritoryRepo(tx.conn).finish(job.id, state, fed.now(), error)
 
 
-async def _reschedule(fed: Federation, job: Backfill, error: str) -> None:
+async def _reschedule(fed: Deps, job: Backfill, error: str) -> None:
     now = fed.now()
     delay = retry.next_delay(job.attempts + 1, fed.settings, fed.rng,
                              elapsed=now - job.created_at)

@@ -437,7 +437,7 @@ def from_ap_document(raw: Any) -> Document:
 # Rendering our documents
 
 
-def _context(uris_context: str) -> list:
+def ld_context(uris_context: str) -> list:
     # Inline term definitions, as Mastodon does, so JSON-LD processors need not fetch ours.
     return [
         AS_CONTEXT,
@@ -458,7 +458,7 @@ def _context(uris_context: str) -> list:
     ]
 
 
-def _iso(at: datetime) -> str:
+def iso(at: datetime) -> str:
     return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -483,7 +483,7 @@ class ActorLinks:
 def _actor_base(kind: str, links: ActorLinks, username: str, name: str, summary: str,
                 published: datetime | None, manually_approves: bool) -> dict:
     doc: dict[str, Any] = {
-        "@context": _context(links.context),
+        "@context": ld_context(links.context),
         "id": links.id,
         "type": kind,
         "preferredUsername": username,
@@ -505,7 +505,7 @@ def _actor_base(kind: str, links: ActorLinks, username: str, name: str, summary:
                              "publicKeyMultibase": links.ed25519_multibase}],
     }
     if published is not None:
-        doc["published"] = _iso(published)
+        doc["published"] = iso(published)
     return doc
 
 
@@ -574,14 +574,14 @@ def to_ap_update(activity_id: str, actor: str, document: dict, *, to: list[str],
     """Update carrying the object's whole current document (Mastodon's Update(Person) too)."""
     return {"@context": document.get("@context", AS_CONTEXT), "id": activity_id,
             "type": "Update", "actor": actor, "object": without_context(document),
-            "to": to, "cc": cc, "published": _iso(published)}
+            "to": to, "cc": cc, "published": iso(published)}
 
 
 def to_ap_announce(activity_id: str, actor: str, object_id: str, *, to: list[str],
                    cc: list[str], published: datetime) -> dict:
     """Announce of an object by id: receivers fetch it from its origin (nothing to trust)."""
     return {"@context": AS_CONTEXT, "id": activity_id, "type": "Announce", "actor": actor,
-            "object": object_id, "to": to, "cc": cc, "published": _iso(published)}
+            "object": object_id, "to": to, "cc": cc, "published": iso(published)}
 
 
 def to_ap_ordered_collection(collection_id: str, total: int, first: str) -> dict:

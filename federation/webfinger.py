@@ -3,28 +3,22 @@ Answers only for our own host and exact names; the JRD round-trips as Mastodon c
 from __future__ import annotations
 
 import re
-import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.sax.saxutils import quoteattr
 
 from aiohttp import web
 
 from . import vocab
+from .deps import Deps
 from .fetch import FetchError
 from .local_actors import LocalActor
 from .uris import host_of
-
-if TYPE_CHECKING:
-    from .context import Federation
 
 JRD_TYPE = "application/jrd+json"
 PROFILE_PAGE = "http://webfinger.net/rel/profile-page"
 AS_TYPE_PROPERTY = "https://www.w3.org/ns/activitystreams#type"
 _HANDLE = re.compile(r"^@?([^@\s/?#]{1,100})@([a-z0-9.-]{1,253}(?::[0-9]{1,5})?)$", re.IGNORECASE)
-_JRD_CACHE_SIZE = 1024
-_ANSWER_SECONDS = 1.0
 _JRD_HEADERS = {"Content-Type": JRD_TYPE, "Access-Control-Allow-Origin": "*"}
 
 
@@ -43,42 +37,7 @@ def parse_handle(handle: str) -> tuple[str, str]:
     return match[1], match[2].lower()
 
 
-class JrdCache:
-    """Rendered JRDs by resource; a JRD depends only on the actor's kind, name and id.
-
-    Answers are also held by the `resource` asked (subject and JRD, or None for "no such"), so
-    that a busy WebFinger endpoint parses nothing and reads no table: valid until the next
-    commit of this process, and _ANSWER_SECONDS at most (the CLI writes from another process),
-    as local_actors.py holds names."""
-
-    def __init__(self):
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
-        self._answers: OrderedDict[str, tuple[float, int, bytes | None]] = OrderedDict()
-
-    def answer(self, resource: str, commits: int) -> tuple[bool, bytes | None]:
-        """(held, body): body None means "no such resource" was the answer."""
-        held = self._answers.get(resource)
-        if held is not None and held[1] == commits and held[0] > time.monotonic():
-            return True, held[2]
-        return False, None
-
-    def hold(self, resource: str, commits: int, body: bytes | None) -> None:
-        self._answers[resource] = (time.monotonic() + _ANSWER_SECONDS, commits, body)
-        self._answers.move_to_end(resource)
-        while len(self._answers) > _JRD_CACHE_SIZE:
-            self._answers.popitem(last=False)
-
-    def get(self, key: tuple, render) -> bytes:
-        body = self._items.get(key)
-        if body is None:
-            body = self._items[key] = vocab.dumps(render())
-            while len(self._items) > _JRD_CACHE_SIZE:
-                self._items.popitem(last=False)
-        self._items.move_to_end(key)
-        return body
-
-
-def jrd(fed: Federation, subject: str, actor: LocalActor) -> dict:
+def jrd(fed: Deps, subject: str, actor: LocalActor) -> dict:
     document = {
         "subject": subject,
         "aliases": [actor.ap_id],
@@ -94,7 +53,7 @@ def jrd(fed: Federation, subject: str, actor: LocalActor) -> dict:
     return document
 
 
-async def find_resource(fed: Federation, resource: str) -> tuple[str, LocalActor] | None:
+async def find_resource(fed: Deps, resource: str) -> tuple[str, LocalActor] | None:
     """(subject, actor) for `acct:name@ourhost`, an actor URL of ours, or our origin (FEP-d556)."""
     if resource.lower().startswith("acct:"):
         try:
@@ -132,7 +91,7 @@ def _resource_of(request: web.Request) -> str:
     return resource
 
 
-async def webfinger(fed: Federation, request: web.Request) -> web.Response:
+async def webfinger(fed: Deps, request: web.Request) -> web.Response:
     resource = _resource_of(request)
     if not resource:
         return web.Response(status=400, text="the resource parameter is required")
@@ -151,7 +110,7 @@ async def webfinger(fed: Federation, request: web.Request) -> web.Response:
     return web.Response(body=body, headers=_JRD_HEADERS)
 
 
-async def host_meta(fed: Federation, request: web.Request) -> web.Response:
+async def host_meta(fed: Deps, request: web.Request) -> web.Response:
     template = quoteattr(fed.uris.webfinger_uri() + "?resource={uri}")
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
@@ -163,7 +122,7 @@ async def host_meta(fed: Federation, request: web.Request) -> web.Response:
 # -- client
 
 
-async def resolve(fed: Federation, handle: str) -> str:
+async def resolve(fed: Deps, handle: str) -> str:
     """The actor id of `name@host`, checked both ways as Mastodon does it.
 
     The JRD's subject must be the handle and its `self` link the actor; when the actor's own
@@ -190,7 +149,7 @@ async def resolve(fed: Federation, handle: str) -> str:
     return actor.ap_id
 
 
-async def _lookup(fed: Federation, name: str, host: str) -> str:
+async def _lookup(fed: Deps, name: str, host: str) -> str:
     if fed.uris.host.lower() == host:
         raise WebFingerError("that handle is local")
     resource = f"acct:{name}@{host}"

@@ -529,7 +529,7 @@ async def remove_role(request: web.Request) -> web.StreamResponse:
 
 async def _render_territories(request: web.Request, form: dict, errors: dict,
                               status: int = 200) -> web.Response:
-    followed = await territories.followed_territories(request.app[appkeys.FEDERATION])
+    followed = await territories.followed_territories(request.app[appkeys.FEDERATION].deps)
     return _render(request, "admin_territories.html", {
         "section": "territories", "followed": followed, "form": {"target": "", **form},
         "errors": errors,
@@ -548,7 +548,7 @@ async def territory_follow(request: web.Request) -> web.StreamResponse:
     form = await _form(request, "target")
     _ = _gettext(request)
     try:
-        await territories.follow_territory(request.app[appkeys.FEDERATION], form["target"])
+        await territories.follow_territory(request.app[appkeys.FEDERATION].deps, form["target"])
     except Invalid as exc:
         message = _("This address does not lead to another territory: give the address of "
                     "a THC node (https://…) or its handle (@name@host).")
@@ -562,7 +562,7 @@ async def territory_unfollow(request: web.Request) -> web.StreamResponse:
     form = await _form(request, "target")
     _ = _gettext(request)
     try:
-        if not await territories.unfollow_territory(request.app[appkeys.FEDERATION],
+        if not await territories.unfollow_territory(request.app[appkeys.FEDERATION].deps,
                                                     form["target"]):
             raise Invalid("this node does not follow it", field="target")
     except Invalid:

@@ -9,9 +9,9 @@ import sqlite3
 import aiohttp
 from aiohttp import web
 
-from federation.context import Federation
 from federation.held import HeldResponses
 from federation.keys import generate_actor_keys
+from federation.service import FederationService
 from node.clock import SystemClock
 from node.ports import Clock
 from storage.db import Database, DatabaseError
@@ -115,7 +115,7 @@ def _http_client_ctx(injected: aiohttp.ClientSession | None):
 
 async def _federation_ctx(app: web.Application):
     config = app[appkeys.CONFIG]
-    federation = Federation(
+    federation = FederationService(
         settings=config.federation, base_url=config.node.base_url, node_name=config.node.name,
         registration_open=config.node.registration == "open", database=app[appkeys.DATABASE],
         clock=app[appkeys.CLOCK], session=app[appkeys.HTTP_CLIENT],
@@ -123,7 +123,7 @@ async def _federation_ctx(app: web.Application):
     )
     await federation.blocked.refresh()  # domain blocks hold from the first request
     app[appkeys.FEDERATION] = federation
-    # Inbox dispatch, delivery and NodeInfo discovery; tests drive them with run_once().
+    # Every federation worker (federation/service.py); tests drive them with run_once().
     task = (asyncio.create_task(federation.run_forever(config.workers.poll_seconds))
             if config.workers.autostart else None)
     yield
@@ -135,8 +135,7 @@ async def _federation_ctx(app: web.Application):
 
 async def _workers_ctx(app: web.Application):
     config = app[appkeys.CONFIG]
-    workers = Workers(app[appkeys.DATABASE], app[appkeys.CLOCK], config.workers.poll_seconds,
-                      federation=app[appkeys.FEDERATION])
+    workers = Workers(app[appkeys.DATABASE], app[appkeys.CLOCK], config.workers.poll_seconds)
     app[appkeys.WORKERS] = workers
     task = asyncio.create_task(workers.run_forever()) if config.workers.autostart else None
     yield

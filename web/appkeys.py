@@ -11,7 +11,7 @@ from node.ports import Clock
 from .config import Config
 
 if TYPE_CHECKING:
-    from federation.context import Federation
+    from federation.service import FederationService
     from storage.db import Database
 
     from .i18n import Translations
@@ -25,4 +25,4 @@ HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
 TRANSLATIONS = web.AppKey("translations", "Translations")
 TEMPLATES = web.AppKey("templates", "Templates")
 WORKERS = web.AppKey("workers", "Workers")
-FEDERATION = web.AppKey("federation", "Federation")
+FEDERATION = web.AppKey("federation", "FederationService")

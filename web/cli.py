@@ -443,23 +443,23 @@ def cmd_db_backup(args) -> int:
 # ---- territories this node follows (issue 5) ---------------------------------------------
 
 async def with_federation(config: Config, work, *, http_client=None, clock=None):
-    """Run `work(federation)` over the node's database, for commands that talk to other
+    """Run `work(deps)` (federation.deps.Deps) over the node's database, for commands that talk to other
     nodes: what they queue (a Follow) is delivered by the running server's workers."""
     import aiohttp
 
-    from federation.context import Federation
+    from federation.service import FederationService
 
     from .app import USER_AGENT, open_database
 
     database = await open_database(config)
     client = http_client or aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
     try:
-        fed = Federation(settings=config.federation, base_url=config.node.base_url,
-                         node_name=config.node.name,
-                         registration_open=config.node.registration == "open",
-                         database=database, clock=clock or _clock(), session=client,
-                         language=config.node.default_language)
-        return await work(fed)
+        fed = FederationService(settings=config.federation, base_url=config.node.base_url,
+                                node_name=config.node.name,
+                                registration_open=config.node.registration == "open",
+                                database=database, clock=clock or _clock(), session=client,
+                                language=config.node.default_language)
+        return await work(fed.deps)
     finally:
         if http_client is None:
             await client.close()

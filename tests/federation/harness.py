@@ -18,8 +18,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from federation.context import Federation
 from federation.keys import generate_actor_keys
+from federation.service import FederationService
 from federation.signatures import sign_request_cavage, sign_request_rfc9421
 from node import services
 from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
@@ -45,7 +45,7 @@ class FedNode(TestNode):
     __test__ = False
 
     @property
-    def fed(self) -> Federation:
+    def fed(self) -> FederationService:
         return self.app[appkeys.FEDERATION]
 
 

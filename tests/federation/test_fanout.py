@@ -63,12 +63,12 @@ async def test_debate_change_reaches_each_follower_inbox_once_shared_first(make_
         await _follower(alpha, "debate:1", f"http://b.test/users/{user}")
     await _follower(alpha, "debate:1", "http://c.test/users/gone", is_gone=True)
     await _follower(alpha, "debate:1", "http://blocked.test/users/x")
-    await fanout.run_once(alpha.fed)  # the debate's creation and opening: before them
+    await fanout.run_once(alpha.fed.deps)  # the debate's creation and opening: before them
     assert await _activities(alpha) == []
     # When the debate closes and fan-out runs
     alpha.clock.advance(minutes=1)
     await _set_status(alpha, "eau", DebateStatus.CLOSED)
-    assert await fanout.run_once(alpha.fed) == 1
+    assert await fanout.run_once(alpha.fed.deps) == 1
     # Then one Update(Group) carrying the new status is stored, dereferenceable by its id
     [update] = await _activities(alpha)
     assert (update["type"], update["actor"]) == ("Update", GROUP)
@@ -81,7 +81,7 @@ async def test_debate_change_reaches_each_follower_inbox_once_shared_first(make_
     assert await _inboxes(alpha) == ["http://a.test/inbox", "http://b.test/users/v1/inbox",
                                      "http://b.test/users/v2/inbox"]
     # And a second pass publishes nothing again
-    assert await fanout.run_once(alpha.fed) == 0
+    assert await fanout.run_once(alpha.fed.deps) == 0
     assert len(await _activities(alpha)) == 1
 
 
@@ -101,7 +101,7 @@ async def test_private_events_are_never_published(make_fed_node):
     async with alpha.db.transaction() as tx:
         await services.issue_api_token(tx, alpha.clock, Operator(), "alice", "cli")
         await services.create_invitation(tx, alpha.clock, Operator(), note="note")
-    assert await fanout.run_once(alpha.fed, publishers=table) >= 2
+    assert await fanout.run_once(alpha.fed.deps, publishers=table) >= 2
     # Then nothing was published, and the default table maps no private event at all
     assert await _activities(alpha) == []
     assert not fanout.PUBLISHERS.keys() & PRIVATE_EVENT_TYPES
@@ -116,7 +116,7 @@ async def test_role_change_sends_update_person_to_the_members_followers(make_fed
     async with alpha.db.transaction() as tx:
         await services.change_role(tx, alpha.clock, Operator(), "alice", Role.REPRESENTATIVE,
                                    "adjointe aux mobilités")
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     [update] = await _activities(alpha)
     assert (update["type"], update["object"]["type"]) == ("Update", "Person")
     assert update["object"]["role"] == "representative"
@@ -128,7 +128,7 @@ async def test_event_nobody_follows_stores_nothing(make_fed_node):
     alpha = await make_fed_node("alpha")
     await open_debate(alpha, "eau")
     await _set_status(alpha, "eau", DebateStatus.CLOSED)
-    assert await fanout.run_once(alpha.fed) == 3  # created, opened, closed: all gone past
+    assert await fanout.run_once(alpha.fed.deps) == 3  # created, opened, closed: all gone past
     assert await _activities(alpha) == []
     assert await FanoutRepo(alpha.db.read().conn).cursor() == 3
 
@@ -141,7 +141,7 @@ async def test_followers_accepted_after_the_event_do_not_receive_it(make_fed_nod
     # When a follower is accepted afterwards, then fan-out runs
     alpha.clock.advance(seconds=1)
     await _follower(alpha, "debate:1", "http://a.test/users/late")
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     # Then the follower gets nothing: it read the Group's current state when it followed
     assert await _activities(alpha) == []
 
@@ -153,7 +153,7 @@ async def test_debate_leaving_draft_is_announced_to_the_node_followers(make_fed_
     alpha.clock.advance(minutes=1)
     # When a debate is created (a draft: nothing) and then opened
     await open_debate(alpha, "eau")
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     # Then the node's Application actor announces the Group by id to its followers
     [announce] = await _activities(alpha)
     assert announce["type"] == "Announce" and announce["actor"] == "http://alpha.test/actor"
@@ -175,7 +175,7 @@ async def test_a_failing_publisher_is_recorded_and_blocks_nothing(make_fed_node)
     await _set_status(alpha, "eau", DebateStatus.CLOSED)
     async with alpha.db.transaction() as tx:
         await services.change_role(tx, alpha.clock, Operator(), "alice", Role.MODERATOR)
-    await fanout.run_once(alpha.fed, publishers=table)
+    await fanout.run_once(alpha.fed.deps, publishers=table)
     # The broken event is recorded with its error; the event after it was published
     failures = await FanoutRepo(alpha.db.read().conn).list_failures()
     assert [(t, e) for _, t, e in failures] == [
@@ -190,7 +190,7 @@ async def test_concurrent_passes_publish_each_event_once(make_fed_node):
     await _follower(alpha, "debate:1", "http://a.test/users/f")
     alpha.clock.advance(minutes=1)
     await _set_status(alpha, "eau", DebateStatus.CLOSED)
-    await asyncio.gather(*(fanout.run_once(alpha.fed) for _ in range(3)))
+    await asyncio.gather(*(fanout.run_once(alpha.fed.deps) for _ in range(3)))
     assert [a["type"] for a in await _activities(alpha)] == ["Update"]
     assert len(await _inboxes(alpha)) == 1
 
@@ -201,7 +201,7 @@ async def test_audience_can_target_personal_inboxes_known_actors_and_some_softwa
     # the debate)
     alpha = await make_fed_node("alpha")
     await open_debate(alpha, "eau")
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     await _follower(alpha, "debate:1", "http://a.test/users/f", shared_inbox="http://a.test/inbox",
                     software="thc-node")
     await _follower(alpha, "debate:1", "http://m.test/users/g", shared_inbox="http://m.test/inbox",
@@ -220,7 +220,7 @@ async def test_audience_can_target_personal_inboxes_known_actors_and_some_softwa
                 for audience in (only_thc, direct)]
 
     await _set_status(alpha, "eau", DebateStatus.CLOSED)
-    await fanout.run_once(alpha.fed, publishers={"DebateStatusChanged": publish})
+    await fanout.run_once(alpha.fed.deps, publishers={"DebateStatusChanged": publish})
     # Then the first went to the thc-node follower's own inbox, the second to the known actor
     assert await _inboxes(alpha) == ["http://a.test/users/f/inbox",
                                      "http://z.test/users/author/inbox"]
@@ -244,7 +244,7 @@ async def test_debounced_update_is_rewritten_in_place_until_it_is_sent(make_fed_
         async with alpha.db.transaction() as tx:
             await services.change_role(tx, alpha.clock, Operator(), "alice",
                                        Role.REPRESENTATIVE, mandate)
-        await fanout.run_once(alpha.fed, publishers=table)
+        await fanout.run_once(alpha.fed.deps, publishers=table)
 
     # When the mandate changes twice within the window
     first_at = alpha.clock.now()

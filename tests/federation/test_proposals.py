@@ -112,18 +112,18 @@ async def test_a_new_proposal_goes_to_followers_as_create_question_and_votes_as_
     alice = await add_member(alpha, "alice")
     bob = await add_member(alpha, "bob")
     mayor = await add_member(alpha, "maire", role=Role.REPRESENTATIVE, mandate="maire")
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     before = len(await _activities(alpha))
     alpha.clock.advance(minutes=1)
 
     # When a proposal is submitted, then voted on three times within a minute
     proposal_id = await _proposal(alpha, alice)
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     await _vote(alpha, alice, proposal_id, VoteChoice.FOR)
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     await _vote(alpha, bob, proposal_id, VoteChoice.FOR)
     await _vote(alpha, bob, proposal_id, VoteChoice.AGAINST)
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
 
     # Then the Group sent Create(Question), and one Update(Question) with the latest totals,
     # without `updated` (Mastodon would take it for an edit) and without who voted what
@@ -144,7 +144,7 @@ async def test_a_new_proposal_goes_to_followers_as_create_question_and_votes_as_
                                               ProposalStatus.IN_DISCUSSION)
         await services.answer_proposal(tx, alpha.clock, mayor, proposal_id,
                                        AnswerKind.ADOPTED, "Nous installerons dix fontaines.")
-    await fanout.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed.deps)
     replies = [a for a in (await _activities(alpha))[before + 2:] if a["type"] == "Create"]
     notes = [r["object"] for r in replies]
     assert all(n["type"] == "Note" and n["inReplyTo"] == create["object"]["id"] for n in notes)

@@ -4,6 +4,8 @@ Retry-After and nothing stored; the others still get in, and room comes back onc
 has processed what waited. Real peers, real signatures, real HTTP."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from federation.backlog import InboxBacklog
 from storage.repos.inbox import InboxRepo
 from tests.federation.harness import (  # noqa: F401
@@ -100,9 +102,10 @@ async def test_after_a_restart_the_backlog_is_counted_from_the_database(make_fed
     for _ in range(3):
         assert (await _follow(alpha, mallory))[0] == 202
     # When a new process starts (counts in memory start empty) and the server sends again
-    alpha.fed.backlog = InboxBacklog(alpha.db, per_host=3, total=100, monotonic=clock)
+    backlog = InboxBacklog(alpha.db, per_host=3, total=100, monotonic=clock)
+    alpha.fed.deps = replace(alpha.fed.deps, backlog=backlog)
     status, _ = await _follow(alpha, mallory)
     # Then the waiting ones were counted from the database: refused
     assert status == 429
-    assert alpha.fed.backlog.by_host == {"mallory.test": 3}
+    assert backlog.by_host == {"mallory.test": 3}
     assert (await _follow(alpha, trent))[0] == 202

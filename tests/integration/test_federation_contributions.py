@@ -256,7 +256,7 @@ async def test_a_thc_node_following_a_debate_gets_its_arguments_announced(
     # Mastodon-like follower
     alpha, alice, lemmy, masto, proposal_id = await _setup(make_fed_node, make_peer)
     beta = await make_fed_node("beta")
-    await follows.follow(beta.fed, beta.fed.local.node(), GROUP)
+    await follows.follow(beta.fed.deps, beta.fed.local.node(), GROUP)
     for _ in range(3):
         await _process(beta)
         await _process(alpha)

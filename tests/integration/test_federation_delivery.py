@@ -41,8 +41,8 @@ async def _messages(node, kind: str | None = None):
 
 async def _follow_debate(beta, username: str):
     member = beta.fed.local.of_member(await add_member(beta, username))
-    debate_uri = await webfinger.resolve(beta.fed, "@eau@alpha.test")
-    await follows.follow(beta.fed, member, debate_uri)
+    debate_uri = await webfinger.resolve(beta.fed.deps, "@eau@alpha.test")
+    await follows.follow(beta.fed.deps, member, debate_uri)
     return member
 
 
@@ -167,7 +167,7 @@ async def test_a_new_debate_is_announced_to_a_following_territory(make_fed_node)
     # Given beta's node actor following alpha's
     alpha = await make_fed_node("alpha")
     beta = await make_fed_node("beta")
-    await follows.follow(beta.fed, beta.fed.local.node(), alpha.fed.local.node().ap_id)
+    await follows.follow(beta.fed.deps, beta.fed.local.node(), alpha.fed.local.node().ap_id)
     await settle(alpha, beta)
     # When alpha opens a new debate
     for node in (alpha, beta):
@@ -190,7 +190,7 @@ async def _followed_peer(beta, make_peer, scheme="cavage"):
     peer = await make_peer("gamma")
     carol = peer.add_actor("carol", peer_keys(2))
     bob = beta.fed.local.of_member(await add_member(beta, "bob"))
-    row = await follows.follow(beta.fed, bob, carol)
+    row = await follows.follow(beta.fed.deps, bob, carol)
     await settle(beta)
     accept = peer.activity("carol", "Accept", {"id": row.follow_ap_id, "type": "Follow",
                                                 "actor": bob.ap_id, "object": carol})

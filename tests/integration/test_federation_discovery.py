@@ -308,11 +308,11 @@ async def test_webfinger_client_refuses_an_actor_that_does_not_point_back(make_f
         "links": [{"rel": "self", "type": AS2, "href": actor}]}
     # When beta resolves @bob@peer.test / Then it refuses, as Mastodon would
     with pytest.raises(webfinger.WebFingerError, match="does not point back"):
-        await webfinger.resolve(beta.fed, "@bob@peer.test")
+        await webfinger.resolve(beta.fed.deps, "@bob@peer.test")
     # And once the actor's own handle resolves to it, the handle is accepted
     peer.webfinger["acct:other@peer.test"] = peer.webfinger["acct:bob@peer.test"] | {
         "subject": "acct:other@peer.test"}
-    assert await webfinger.resolve(beta.fed, "bob@peer.test") == actor
+    assert await webfinger.resolve(beta.fed.deps, "bob@peer.test") == actor
 
 
 async def test_remote_software_is_learned_from_nodeinfo(make_fed_node):

@@ -30,8 +30,8 @@ async def _follow_debate(alpha, beta, username="bob", slug="eau"):
     await open_debate(alpha, slug)
     member = await add_member(beta, username)
     bob = beta.fed.local.of_member(member)
-    debate_uri = await webfinger.resolve(beta.fed, f"@{slug}@alpha.test")
-    row = await follows.follow(beta.fed, bob, debate_uri)
+    debate_uri = await webfinger.resolve(beta.fed.deps, f"@{slug}@alpha.test")
+    row = await follows.follow(beta.fed.deps, bob, debate_uri)
     return bob, debate_uri, row
 
 
@@ -129,7 +129,7 @@ async def test_undo_follow_removes_the_follower(make_fed_node):
     bob, debate_uri, _ = await _follow_debate(alpha, beta)
     await settle(alpha, beta)
     # When the member unfollows
-    assert await follows.unfollow(beta.fed, bob, debate_uri) is True
+    assert await follows.unfollow(beta.fed.deps, bob, debate_uri) is True
     await settle(alpha, beta)
     # Then alpha no longer lists them, and beta no longer follows
     assert await _followers_of(alpha, "/debats/eau") == []
@@ -145,8 +145,8 @@ async def test_person_and_application_actors_can_be_followed(make_fed_node):
     alice = alpha.fed.local.of_member(await add_member(alpha, "alice"))
     beta_node = beta.fed.local.node()
     # When beta (the node itself) follows alice, and alice follows beta's node actor
-    await follows.follow(beta.fed, beta_node, alice.ap_id)
-    await follows.follow(alpha.fed, alice, beta_node.ap_id)
+    await follows.follow(beta.fed.deps, beta_node, alice.ap_id)
+    await follows.follow(alpha.fed.deps, alice, beta_node.ap_id)
     await settle(alpha, beta)
     # Then both follows are accepted (auto-accept by default)
     assert await _following_state(beta, "node", alice.ap_id) == "accepted"
@@ -161,14 +161,14 @@ async def test_node_to_node_follow_waits_for_approval_when_manual(make_fed_node)
     beta = await make_fed_node("beta")
     alpha_node_uri = alpha.fed.local.node().ap_id
     # When beta's node follows alpha's node
-    await follows.follow(beta.fed, beta.fed.local.node(), alpha_node_uri)
+    await follows.follow(beta.fed.deps, beta.fed.local.node(), alpha_node_uri)
     await settle(alpha, beta)
     # Then it stays pending on both sides, and alpha's actor says it approves by hand
     assert await _follower_state(alpha, "node", beta.fed.local.node().ap_id) == "pending"
     assert await _following_state(beta, "node", alpha_node_uri) == "pending"
     assert (await _get_ap(beta, alpha_node_uri))["manuallyApprovesFollowers"] is True
     # When alpha's operator approves it
-    await follows.approve_follower(alpha.fed, alpha.fed.local.node(), beta.fed.local.node().ap_id)
+    await follows.approve_follower(alpha.fed.deps, alpha.fed.local.node(), beta.fed.local.node().ap_id)
     await settle(alpha, beta)
     # Then beta's follow is accepted
     assert await _following_state(beta, "node", alpha_node_uri) == "accepted"
@@ -179,10 +179,10 @@ async def test_rejected_follow_is_dropped_by_the_follower(make_fed_node):
     alpha = await make_fed_node("alpha", manual_node_follow_approval=True)
     beta = await make_fed_node("beta")
     alpha_node_uri = alpha.fed.local.node().ap_id
-    await follows.follow(beta.fed, beta.fed.local.node(), alpha_node_uri)
+    await follows.follow(beta.fed.deps, beta.fed.local.node(), alpha_node_uri)
     await settle(alpha, beta)
     # When alpha rejects it
-    await follows.reject_follower(alpha.fed, alpha.fed.local.node(), beta.fed.local.node().ap_id)
+    await follows.reject_follower(alpha.fed.deps, alpha.fed.local.node(), beta.fed.local.node().ap_id)
     await settle(alpha, beta)
     # Then beta no longer records the follow, and alpha has no follower
     assert await _following_state(beta, "node", alpha_node_uri) is None
@@ -197,7 +197,7 @@ async def test_member_follow_is_not_held_by_manual_node_approval(make_fed_node):
     beta = await make_fed_node("beta")
     # When a member of beta follows alpha's node actor (a Person, not an Application)
     bob = beta.fed.local.of_member(await add_member(beta, "bob"))
-    await follows.follow(beta.fed, bob, alpha.fed.local.node().ap_id)
+    await follows.follow(beta.fed.deps, bob, alpha.fed.local.node().ap_id)
     await settle(alpha, beta)
     # Then it is accepted at once
     assert await _following_state(beta, bob.owner, alpha.fed.local.node().ap_id) == "accepted"
@@ -215,7 +215,7 @@ async def test_followers_collection_is_paged_with_keyset_pages(make_fed_node):
         added = await add_member(beta, f"m{i:02d}", keys=peer_keys(0))
         member = beta.fed.local.of_member(added)
         members.append(member.ap_id)
-        await follows.follow(beta.fed, member, debate_uri)
+        await follows.follow(beta.fed.deps, member, debate_uri)
     await settle(alpha, beta)
     # When the collection and its pages are walked
     collection = await _get_ap(beta, f"{debate_uri}/followers")

@@ -21,7 +21,7 @@ DEBATE = "http://alpha.test/debats/eau"
 
 
 async def _retention(node) -> None:
-    await node.app[appkeys.WORKERS].run_retention(force=True)
+    await node.app[appkeys.FEDERATION].run_retention(force=True)
 
 
 async def test_old_inbox_records_go_but_their_ids_still_dedupe(make_fed_node, make_peer):

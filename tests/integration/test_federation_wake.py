@@ -35,7 +35,7 @@ async def test_workers_wake_on_new_work_instead_of_waiting_for_their_poll(make_f
     alice = await add_member(alpha, "alice")
     member = await add_member(beta, "bob")
     bob = beta.fed.local.of_member(member)
-    debate_uri = await webfinger.resolve(beta.fed, "@eau@alpha.test")
+    debate_uri = await webfinger.resolve(beta.fed.deps, "@eau@alpha.test")
     workers = [asyncio.create_task(node.fed.run_forever(POLL_SECONDS))
                for node in (alpha, beta)]
     try:
@@ -49,7 +49,7 @@ async def test_workers_wake_on_new_work_instead_of_waiting_for_their_poll(make_f
             row = await FollowRepo(beta.db.read().conn).find_following(bob.owner, debate_uri)
             return row is not None and row.state == "accepted"
 
-        await follows.follow(beta.fed, bob, debate_uri)
+        await follows.follow(beta.fed.deps, bob, debate_uri)
         await _eventually(accepted, "the follow accepted")
 
         # And when alice submits a proposal there (a domain event, committed by the web side)

@@ -72,11 +72,11 @@ async def test_a_followed_territory_is_backfilled_then_kept_current(make_fed_nod
     await _submit(alpha, alice, "mobilite", "Des bancs publics")
     await settle(alpha, beta)
     # When beta's admin follows alpha by its handle
-    row = await territories.follow_territory(beta.fed, "@alpha.test@alpha.test")
+    row = await territories.follow_territory(beta.fed.deps, "@alpha.test@alpha.test")
     assert (row.target_ap_id, row.state) == (ALPHA_NODE, "pending")
     await settle(alpha, beta)
     # Then the follow is accepted and the existing proposals were backfilled by the worker
-    [followed] = await territories.followed_territories(beta.fed)
+    [followed] = await territories.followed_territories(beta.fed.deps)
     assert followed.state == "accepted" and followed.backfill.state == "done"
     assert followed.backfill.items == 2
     page = await _network_page(beta)
@@ -131,7 +131,7 @@ async def _followed_with_a_proposal(make_fed_node):
     """alpha with one proposal, followed by beta, everything delivered."""
     alpha, beta, alice = await _two_territories(make_fed_node)
     velo = await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
-    await territories.follow_territory(beta.fed, "@alpha.test@alpha.test")
+    await territories.follow_territory(beta.fed.deps, "@alpha.test@alpha.test")
     await settle(alpha, beta)
     return alpha, beta, velo
 
@@ -212,20 +212,20 @@ async def test_a_delete_from_the_territory_tombstones_and_a_late_update_stays_de
 
 async def _send_as(node, actor, activity: dict) -> None:
     from federation import outbox, vocab
-    activity = {"@context": vocab.AS_CONTEXT, "id": outbox.new_activity_id(node.fed),
+    activity = {"@context": vocab.AS_CONTEXT, "id": outbox.new_activity_id(node.fed.deps),
                 "actor": actor.ap_id, **activity}
     async with node.db.transaction() as tx:
-        await outbox.enqueue(node.fed, tx.conn, activity=activity, actor=actor,
+        await outbox.enqueue(node.fed.deps, tx.conn, activity=activity, actor=actor,
                              inboxes=["http://beta.test/inbox"])
 
 
 async def test_a_territory_following_the_node_and_a_debate_gets_one_copy(make_fed_node):
     # Given beta's node follows alpha, and a member of beta follows alpha's debate
     alpha, beta, alice = await _two_territories(make_fed_node)
-    await territories.follow_territory(beta.fed, "http://alpha.test/actor")
+    await territories.follow_territory(beta.fed.deps, "http://alpha.test/actor")
     bob = beta.fed.local.of_member(await add_member(beta, "bob"))
     from federation import follows
-    await follows.follow(beta.fed, bob, "http://alpha.test/debats/mobilite")
+    await follows.follow(beta.fed.deps, bob, "http://alpha.test/debats/mobilite")
     await settle(alpha, beta)
     # When alpha gets a proposal
     _tick(alpha, beta)
@@ -244,7 +244,7 @@ async def test_only_a_followed_territory_feeds_the_network_view(make_fed_node):
     alpha, beta, alice = await _two_territories(make_fed_node)
     from federation import follows
     bob = beta.fed.local.of_member(await add_member(beta, "bob"))
-    await follows.follow(beta.fed, bob, "http://alpha.test/debats/mobilite")
+    await follows.follow(beta.fed.deps, bob, "http://alpha.test/debats/mobilite")
     await settle(alpha, beta)
     # When alpha gets a proposal
     await _submit(alpha, alice, "mobilite", "Des arceaux à vélo")
@@ -261,14 +261,14 @@ async def test_following_something_that_is_not_a_territory_is_refused(make_fed_n
     from node.errors import Invalid
     alpha, beta, _ = await _two_territories(make_fed_node)
     with pytest.raises(Invalid):
-        await territories.follow_territory(beta.fed, target)
+        await territories.follow_territory(beta.fed.deps, target)
     assert await FollowRepo(beta.db.read().conn).count_following("node") == 0
     assert await TerritoryRepo(beta.db.read().conn).list_followed("node") == []
 
 
 async def test_a_bare_origin_names_the_territory_through_nodeinfo(make_fed_node):
     alpha, beta, _ = await _two_territories(make_fed_node)
-    assert await territories.resolve_territory(beta.fed, "http://alpha.test/") == ALPHA_NODE
+    assert await territories.resolve_territory(beta.fed.deps, "http://alpha.test/") == ALPHA_NODE
 
 
 async def test_backfill_is_paged_and_bounded(make_fed_node, monkeypatch):
@@ -281,7 +281,7 @@ async def test_backfill_is_paged_and_bounded(make_fed_node, monkeypatch):
         await _submit(alpha, alice, "mobilite", f"Proposition numéro {n}")
     beta.clock.current = alpha.clock.current
     # When beta follows alpha (which requires signed GETs)
-    await territories.follow_territory(beta.fed, "http://alpha.test/actor")
+    await territories.follow_territory(beta.fed.deps, "http://alpha.test/actor")
     await settle(alpha, beta)
     # Then it read the collection and 2 pages of 2, newest first, and stopped there
     backfill = await TerritoryRepo(beta.db.read().conn).find(ALPHA_NODE)
@@ -391,7 +391,7 @@ async def test_a_territory_learns_of_new_debates_and_their_status(make_fed_node)
     from node.model import DebateStatus
     # Given beta follows alpha
     alpha, beta, _ = await _two_territories(make_fed_node)
-    await territories.follow_territory(beta.fed, ALPHA_NODE)
+    await territories.follow_territory(beta.fed.deps, ALPHA_NODE)
     await settle(alpha, beta)
     # When alpha opens a new debate (its Application announces the Group), then closes it
     _tick(alpha, beta)
@@ -424,7 +424,7 @@ async def _hostile_territory(make_fed_node, make_peer):
     peer = await make_peer("gamma")
     app = peer.add_actor("node", peer_keys(1), type="Application")
     peer.add_actor("debat", peer_keys(2), type="Group")
-    await territories.follow_territory(beta.fed, app)
+    await territories.follow_territory(beta.fed.deps, app)
     async with beta.db.transaction() as tx:
         repo = FollowRepo(tx.conn)
         row = await repo.find_following("node", app)

@@ -136,7 +136,7 @@ async def test_a_member_follows_the_fedify_peer_and_fedify_accepts(
     member = node.fed.local.of_member(await add_member(node, "bob"))
     peer = start_peer(authorized_fetch=peer_authorized_fetch)
     # When the member follows the Fedify peer's actor (Fedify auto-accepts follows)
-    await follows.follow(node.fed, member, peer.actor_url)
+    await follows.follow(node.fed.deps, member, peer.actor_url)
     await settle(node, timeout=SETTLE_TIMEOUT)
     # Then Fedify verified our Follow, and our node verified and processed Fedify's Accept
     follow = _only(await peer.inbox(), "Follow")
