@@ -42,10 +42,6 @@ from .negotiation import prefers_activity_json
 from .publication import TALLY_DEBOUNCE, Audience, Context, Publication
 from .uris import FOLLOWERS, Uris, origin_of
 
-ARGUMENT_PATH = "/arguments/{id}"
-ARGUMENT_CREATE_PATH = "/arguments/{id}/create"
-AMENDMENT_PATH = "/amendements/{id}"
-
 # NodeInfo software names that understand a Group's Announce(Create(…)) (FEP-1b12).
 GROUP_AWARE_SOFTWARE = frozenset({
     "thc-node", "lemmy", "mbin", "kbin", "piefed", "nodebb", "friendica", "lotide", "sublinks",
@@ -55,26 +51,6 @@ GROUP_AWARE_SOFTWARE = frozenset({
 def is_group_aware(recipient: Recipient) -> bool:
     """Unknown software counts as Mastodon-like: better one missed comment than a flood."""
     return (recipient.software or "").lower() in GROUP_AWARE_SOFTWARE
-
-
-# -- ids
-
-
-def argument_uri(uris: Uris, argument_id: int) -> str:
-    return uris.base + ARGUMENT_PATH.format(id=argument_id)
-
-
-def amendment_uri(uris: Uris, amendment_id: int) -> str:
-    return uris.base + AMENDMENT_PATH.format(id=amendment_id)
-
-
-def amendment_id_of(uris: Uris, url: str | None) -> int | None:
-    """Our amendment's id from its URL, or None when the URL is not one of our amendments."""
-    prefix = uris.base + "/amendements/"
-    if not url or not url.startswith(prefix):
-        return None
-    rest = url[len(prefix):]
-    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 16 else None
 
 
 def _paragraphs(text: str) -> str:
@@ -90,13 +66,13 @@ def to_ap_argument(uris: Uris, argument: Argument, *, debate: Debate) -> dict:
     author = uris.member_uri(argument.author.username or "")
     content = _paragraphs(argument.body)
     doc = {"@context": proposals.question_context(uris.context_uri()),
-           "id": argument_uri(uris, argument.id), "type": "Note", "attributedTo": author,
-           "audience": group, "inReplyTo": proposals.proposal_uri(uris, argument.proposal_id),
+           "id": uris.argument_uri(argument.id), "type": "Note", "attributedTo": author,
+           "audience": group, "inReplyTo": uris.proposal_uri(argument.proposal_id),
            "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS), group],
            "content": content, "contentMap": {proposals.LANGUAGE: content},
            "source": {"content": argument.body, "mediaType": "text/markdown"},
            "stance": argument.stance.value,
-           "url": f"{proposals.proposal_uri(uris, argument.proposal_id)}#argument-{argument.id}",
+           "url": f"{uris.proposal_uri(argument.proposal_id)}#argument-{argument.id}",
            "published": vocab.iso(argument.created_at)}
     if argument.edited_at is not None:
         doc["updated"] = vocab.iso(argument.edited_at)
@@ -184,13 +160,13 @@ def to_ap_amendment_question(uris: Uris, amendment: Amendment, *, proposal: Prop
                              debate: Debate, tally: Tally, language: str) -> dict:
     """The amendment as a poll by the debate's Group, replying to the proposal's poll."""
     group = uris.debate_uri(debate.slug)
-    proposal_url = proposals.proposal_uri(uris, proposal.id)
+    proposal_url = uris.proposal_uri(proposal.id)
     page = f"{proposal_url}#amendement-{amendment.id}"
     counts = tally.all
     content = amendment_content(amendment, proposal, page)
     doc = {
         "@context": proposals.question_context(uris.context_uri()),
-        "id": amendment_uri(uris, amendment.id), "type": "Question",
+        "id": uris.amendment_uri(amendment.id), "type": "Question",
         "attributedTo": group, "audience": group, "inReplyTo": proposal_url,
         "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
         "content": content, "contentMap": {proposals.LANGUAGE: content}, "url": page,
@@ -314,13 +290,13 @@ async def note_document(fed: Deps, request: web.Request) -> web.Response:
     note = None
     if found is not None and found.type == "Create":
         obj = json.loads(found.body).get("object")
-        if isinstance(obj, dict) and obj.get("id") == proposals.reply_note_id(
-                fed.uris, found.ap_id) and obj.get("type") == "Note":
+        if (isinstance(obj, dict) and obj.get("id") == fed.uris.note_uri(found.ap_id)
+                and obj.get("type") == "Note"):
             note = obj
     if note is None:
         raise NotFound("no such note")
     # About a proposal since hidden (or gone): not served any more.
-    proposal_id = proposals.proposal_id_of(fed.uris, note.get("inReplyTo"))
+    proposal_id = fed.uris.proposal_id_of(note.get("inReplyTo"))
     if proposal_id is None:
         raise NotFound("no such note")
     await proposals.current_detail(fed, proposal_id)

@@ -171,7 +171,7 @@ async def publish_proposal_reply(ctx: Context, event: Event) -> list[Publication
     else:
         text = proposals.answer_text(detail)
     activity_id = ctx.new_id()
-    note = proposals.to_ap_reply(proposals.reply_note_id(ctx.fed.uris, activity_id),
+    note = proposals.to_ap_reply(ctx.fed.uris.note_uri(activity_id),
                                  uris=ctx.fed.uris, detail=detail,
                                  text=text, published=event.occurred_at)
     create = {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Create",

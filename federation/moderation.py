@@ -21,7 +21,7 @@ async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Pub
     group = await ctx.debate(event.debate_id)
     if group is None:
         return []
-    question_id = proposals.proposal_uri(ctx.fed.uris, event.target_id)
+    question_id = ctx.fed.uris.proposal_uri(event.target_id)
     inboxes = await OutboxRepo(ctx.read.conn).list_delivery_inboxes(
         actor=group.ap_id, type="Create", object_ap_id=question_id)
     delete = {"@context": vocab.AS_CONTEXT, "id": ctx.new_id(), "type": "Delete",

@@ -102,8 +102,8 @@ async def _note_for_us(work: Work, activity: vocab.Activity):
     if embedded is None:
         return None
     in_reply_to = embedded[0].in_reply_to
-    proposal_id = proposals.proposal_id_of(work.fed.uris, in_reply_to)
-    amendment_id = contributions.amendment_id_of(work.fed.uris, in_reply_to)
+    proposal_id = work.fed.uris.proposal_id_of(in_reply_to)
+    amendment_id = work.fed.uris.amendment_id_of(in_reply_to)
     if amendment_id is not None:
         # NotFound (rejected) for an unknown amendment, like an unknown proposal's vote.
         proposal_id = (await work.fed.db.read().amendments.get(amendment_id)).proposal_id
@@ -205,7 +205,7 @@ async def receive_delete(work: Work, activity: vocab.Activity) -> None:
 
 async def receive_like(work: Work, activity: vocab.Activity) -> None:
     """A favourite of one of our polls: an informal appreciation, counted, never a vote."""
-    proposal_id = proposals.proposal_id_of(work.fed.uris, activity.object_id)
+    proposal_id = work.fed.uris.proposal_id_of(activity.object_id)
     if proposal_id is None:
         raise Ignored("it likes nothing of ours we count")
     proposal = await work.fed.db.read().proposals.get(proposal_id)  # NotFound: rejected

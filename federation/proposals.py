@@ -38,8 +38,6 @@ from .deps import Deps
 from .documents import AS2_HEADERS, require_signature
 from .uris import FOLLOWERS, Uris
 
-PROPOSAL_PATH = "/propositions/{id}"
-NOTE_PATH = "/notes/{uuid}"  # the Group's replies in a poll's thread
 LANGUAGE = "fr"  # the node's default language (no per-node setting yet)
 
 # Mastodon: at most 4 options of at most 50 characters; a vote's `name` must match exactly.
@@ -80,24 +78,6 @@ def choice_of_option(name: str, language: str = LANGUAGE) -> VoteChoice | None:
 def node_language(fed: Deps) -> str:
     """The node's language ([node] default_language), if poll options exist in it."""
     return fed.language if fed.language in OPTION_LABELS else LANGUAGE
-
-
-def reply_note_id(uris: Uris, activity_id: str) -> str:
-    """A Group reply's own URL, /notes/<uuid of its Create> (contributions.note_document
-    serves it): every object id we emit dereferences (INTEROP.md)."""
-    return uris.base + NOTE_PATH.format(uuid=activity_id.rsplit("/", 1)[-1])
-
-
-def proposal_uri(uris: Uris, proposal_id: int) -> str:
-    return uris.base + PROPOSAL_PATH.format(id=proposal_id)
-
-
-def proposal_id_of(uris: Uris, url: str | None) -> int | None:
-    """Our proposal's id from its URL, or None when the URL is not one of our proposals."""
-    if not url or not url.startswith(uris.base + "/propositions/"):
-        return None
-    rest = url[len(uris.base + "/propositions/"):]
-    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 16 else None
 
 
 def plain_text(markdown: str, limit: int) -> str:
@@ -158,7 +138,7 @@ def question_context(context_url: str) -> list:
 def to_ap_question(detail: ProposalDetail, *, uris: Uris, language: str = LANGUAGE,
                    appreciations: int = 0) -> dict:
     """The proposal as a poll by its debate's Group, with current totals (all classes)."""
-    url = proposal_uri(uris, detail.proposal.id)
+    url = uris.proposal_uri(detail.proposal.id)
     group = uris.debate_uri(detail.debate.slug)
     counts = detail.tally.all
     content = question_content(detail, url)
@@ -212,7 +192,7 @@ def to_ap_reply(note_id: str, *, uris: Uris, detail: ProposalDetail, text: str,
                 published: datetime) -> dict:
     """A Note by the Group in the poll's thread (answers, status changes)."""
     group = uris.debate_uri(detail.debate.slug)
-    question = proposal_uri(uris, detail.proposal.id)
+    question = uris.proposal_uri(detail.proposal.id)
     content = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n\n") if line)
     return {"id": note_id, "type": "Note", "attributedTo": group, "audience": group,
             "inReplyTo": question, "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],

@@ -60,18 +60,18 @@ class FederationRoutes:
                     name="nodeinfo_links"),
             web.get(uris.NODEINFO_PATH, bind(nodeinfo.nodeinfo), name="nodeinfo"),
             # Issue 5: our public proposals, for followed territories to backfill from.
-            web.get(territories.PROPOSALS_PATH, bind(territories.proposals_collection),
+            web.get(uris.PROPOSALS_PATH, bind(territories.proposals_collection),
                     name="ap_node_proposals"),
             web.get(f"{uris.DEBATE_PATH}/{uris.MODERATORS}", bind(documents.moderators),
                     name="ap_debate_moderators"),
             # Contributions' own URLs (issue 5): AS2, or a browser sent to the proposal page.
-            web.get(r"/arguments/{id:\d+}", bind(contributions.argument_document, "note"),
+            web.get(uris.numeric_route(uris.ARGUMENT_PATH), bind(contributions.argument_document, "note"),
                     name="ap_argument"),
-            web.get(r"/arguments/{id:\d+}/create",
+            web.get(uris.numeric_route(uris.ARGUMENT_CREATE_PATH),
                     bind(contributions.argument_document, "create"), name="ap_argument_create"),
-            web.get(r"/amendements/{id:\d+}", bind(contributions.amendment_document),
+            web.get(uris.numeric_route(uris.AMENDMENT_PATH), bind(contributions.amendment_document),
                     name="ap_amendment"),
-            web.get(proposals.NOTE_PATH, bind(contributions.note_document), name="ap_note"),
+            web.get(uris.NOTE_PATH, bind(contributions.note_document), name="ap_note"),
         ]
         for kind, path in uris.ACTOR_PATHS.items():
             routes.append(web.post(f"{path}/{uris.INBOX}", bind(_inbox, kind),

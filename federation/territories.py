@@ -31,15 +31,11 @@ from .documents import AS2_HEADERS, require_signature
 from .fetch import FetchError
 from .keys import NODE_OWNER
 from .nodeinfo import APPLICATION_REL
-from .uris import NODE_ACTOR_PATH, origin_of
+from .uris import PROPOSALS, PROPOSALS_PATH, origin_of
 from .work import Ignored, Work
 
 log = logging.getLogger(__name__)
 
-# Our public proposals as a paged collection of current Questions, beside the Application actor
-# (a THC convention: a follower reads it once to backfill; the outbox holds activities).
-PROPOSALS = "proposals"
-PROPOSALS_PATH = f"{NODE_ACTOR_PATH}/{PROPOSALS}"
 PAGE_SIZE = 20  # Questions are 2-5 KiB each: a page stays far below Mastodon's 1 MiB
 # Backfill bounds (INTEROP security rule 6: collection walks are bounded): at most this many
 # pages and items per territory, one page per worker pass, a lease far above one page's work.

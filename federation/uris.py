@@ -28,6 +28,17 @@ WEBFINGER_PATH = "/.well-known/webfinger"
 HOST_META_PATH = "/.well-known/host-meta"
 NODEINFO_WELL_KNOWN_PATH = "/.well-known/nodeinfo"
 NODEINFO_PATH = "/nodeinfo/2.1"
+# Our public proposals as a paged collection of current Questions, beside the Application
+# actor (a THC convention: a follower reads it once to backfill; the outbox holds activities).
+PROPOSALS = "proposals"
+PROPOSALS_PATH = f"{NODE_ACTOR_PATH}/{PROPOSALS}"
+# Objects: a proposal is the page /propositions/{id} and its Question; a reply by the Group in
+# a poll's thread is a note; arguments and amendments have their own URLs.
+PROPOSAL_PATH = "/propositions/{id}"
+NOTE_PATH = "/notes/{uuid}"
+ARGUMENT_PATH = "/arguments/{id}"
+ARGUMENT_CREATE_PATH = ARGUMENT_PATH + "/create"
+AMENDMENT_PATH = "/amendements/{id}"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAME = r"[a-z0-9_-]{1,60}"
@@ -99,6 +110,18 @@ def strip_fragment(url: str) -> str:
     return url.split("#", 1)[0]
 
 
+def numeric_route(path: str) -> str:
+    """A path template as an aiohttp route whose {id} matches digits only."""
+    return path.replace("{id}", r"{id:\d+}")
+
+
+def _id_in(url: str | None, prefix: str) -> int | None:
+    if not url or not url.startswith(prefix):
+        return None
+    rest = url[len(prefix):]
+    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 16 else None
+
+
 @dataclass(frozen=True, slots=True)
 class LocalName:
     """A local actor named by one of our URLs."""
@@ -164,6 +187,30 @@ class Uris:
 
     def home_uri(self) -> str:
         return self.base + "/"
+
+    # -- deliberation objects
+
+    def proposal_uri(self, proposal_id: int) -> str:
+        return self.base + PROPOSAL_PATH.format(id=proposal_id)
+
+    def proposal_id_of(self, url: str | None) -> int | None:
+        """Our proposal's id from its URL, or None when the URL is not one of our proposals."""
+        return _id_in(url, self.base + PROPOSAL_PATH.format(id=""))
+
+    def note_uri(self, activity_id: str) -> str:
+        """A Group reply's own URL, /notes/<uuid of its Create>: every id we emit
+        dereferences (INTEROP.md)."""
+        return self.base + NOTE_PATH.format(uuid=activity_id.rsplit("/", 1)[-1])
+
+    def argument_uri(self, argument_id: int) -> str:
+        return self.base + ARGUMENT_PATH.format(id=argument_id)
+
+    def amendment_uri(self, amendment_id: int) -> str:
+        return self.base + AMENDMENT_PATH.format(id=amendment_id)
+
+    def amendment_id_of(self, url: str | None) -> int | None:
+        """Our amendment's id from its URL, or None when the URL is not one of our amendments."""
+        return _id_in(url, self.base + AMENDMENT_PATH.format(id=""))
 
     def parse_actor(self, url: str) -> LocalName | None:
         """The local actor an id names, or None (another origin, or not an actor URL)."""

@@ -25,11 +25,11 @@ def test_only_known_group_aware_software_gets_announced_contributions():
 
 def test_amendment_urls_are_parsed_strictly():
     uris = Uris("http://alpha.test")
-    assert contributions.amendment_id_of(uris, "http://alpha.test/amendements/12") == 12
+    assert uris.amendment_id_of("http://alpha.test/amendements/12") == 12
     for url in (None, "", "http://alpha.test/amendements/", "http://alpha.test/amendements/1x",
                 "http://alpha.test/amendements/12/vote", "http://beta.test/amendements/12",
                 "http://alpha.test/amendements/" + "9" * 20, "http://alpha.test/amendements/١٢"):
-        assert contributions.amendment_id_of(uris, url) is None, url
+        assert uris.amendment_id_of(url) is None, url
 
 
 def test_a_vote_matches_an_option_in_any_of_our_languages_exactly():
