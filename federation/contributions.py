@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import html
 import json
 
 from aiohttp import web
@@ -23,13 +22,9 @@ from aiohttp import web
 from node.errors import NotFound
 from node.model import (
     Amendment,
-    AmendmentStatus,
     Argument,
-    DebateStatus,
     ParticipantKind,
-    Proposal,
     Debate,
-    Tally,
 )
 from storage.repos.follows import FollowRepo, Recipient
 from storage.repos.outbox import OutboxRepo
@@ -40,7 +35,7 @@ from .deps import Deps
 from .documents import AS2_HEADERS, require_signature
 from .negotiation import prefers_activity_json
 from .publication import TALLY_DEBOUNCE, Audience, Context, Publication
-from .uris import FOLLOWERS, Uris, origin_of
+from .uris import origin_of
 
 # NodeInfo software names that understand a Group's Announce(Create(…)) (FEP-1b12).
 GROUP_AWARE_SOFTWARE = frozenset({
@@ -53,38 +48,7 @@ def is_group_aware(recipient: Recipient) -> bool:
     return (recipient.software or "").lower() in GROUP_AWARE_SOFTWARE
 
 
-def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n") if part.strip())
-
-
 # -- arguments: Note by the member's Person, announced by the Group
-
-
-def to_ap_argument(uris: Uris, argument: Argument, *, debate: Debate) -> dict:
-    """A local member's argument as a Note in the poll's thread (markdown source travels)."""
-    group = uris.debate_uri(debate.slug)
-    author = uris.member_uri(argument.author.username or "")
-    content = _paragraphs(argument.body)
-    doc = {"@context": proposals.question_context(uris.context_uri()),
-           "id": uris.argument_uri(argument.id), "type": "Note", "attributedTo": author,
-           "audience": group, "inReplyTo": uris.proposal_uri(argument.proposal_id),
-           "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS), group],
-           "content": content, "contentMap": {proposals.LANGUAGE: content},
-           "source": {"content": argument.body, "mediaType": "text/markdown"},
-           "stance": argument.stance.value,
-           "url": f"{uris.proposal_uri(argument.proposal_id)}#argument-{argument.id}",
-           "published": vocab.iso(argument.created_at)}
-    if argument.edited_at is not None:
-        doc["updated"] = vocab.iso(argument.edited_at)
-    return doc
-
-
-def to_ap_argument_create(note: dict) -> dict:
-    """The member's Create of the Note, at its own URL (announced embedded, fetchable too)."""
-    return {"@context": note["@context"], "id": f"{note['id']}/create", "type": "Create",
-            "actor": note["attributedTo"], "object": vocab.without_context(note),
-            "to": note["to"], "cc": note["cc"], "audience": note["audience"],
-            "published": note["published"]}
 
 
 async def _shown_argument(fed: Deps, argument_id: int) -> tuple[Argument, Debate]:
@@ -110,17 +74,10 @@ async def publish_argument(ctx: Context, event) -> list[Publication]:
         argument, debate = await _shown_argument(ctx.fed, event.argument_id)
     except NotFound:
         return []  # hidden or withdrawn since: nothing goes out
-    create = to_ap_argument_create(to_ap_argument(ctx.fed.uris, argument, debate=debate))
-    announce = announce_of(ctx.new_id(), group.ap_id, create, published=event.occurred_at)
+    create = vocab.to_ap_argument_create(vocab.to_ap_argument(ctx.fed.uris, argument, debate=debate))
+    announce = vocab.announce_of(ctx.new_id(), group.ap_id, create, published=event.occurred_at)
     return [Publication(group, announce, Audience(followers_of=(group,), where=is_group_aware),
                         create["object"]["id"])]
-
-
-def announce_of(activity_id: str, group: str, activity: dict, *, published) -> dict:
-    """The Group's Announce of a whole activity, embedded as it is (FEP-1b12)."""
-    return {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Announce", "actor": group,
-            "object": activity, "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
-            "published": vocab.iso(published)}
 
 
 async def announce_received(fed: Deps, conn, *, debate: Debate, activity: dict,
@@ -133,7 +90,7 @@ async def announce_received(fed: Deps, conn, *, debate: Debate, activity: dict,
         and origin_of(r.ap_id) != origin_of(sender)]
     if not recipients:
         return 0
-    announce = announce_of(outbox.new_activity_id(fed), group.ap_id, activity,
+    announce = vocab.announce_of(outbox.new_activity_id(fed), group.ap_id, activity,
                            published=fed.now())
     return await outbox.enqueue(fed, conn, activity=announce, actor=group,
                                 inboxes=outbox.inboxes_of(recipients), is_public=False,
@@ -141,58 +98,6 @@ async def announce_received(fed: Deps, conn, *, debate: Debate, activity: dict,
 
 
 # -- amendments put to a vote: polls by the Group in the proposal's thread
-
-
-def amendment_content(amendment: Amendment, proposal: Proposal, url: str) -> str:
-    where = (f"l'article {amendment.article_number}" if amendment.article_number
-             else "le texte")
-    parts = [f"<p><strong>Amendement à la proposition « {html.escape(proposal.title)} »"
-             f"</strong></p>",
-             f"<p>Nouvelle rédaction pour {where} : "
-             f"{html.escape(proposals.plain_text(amendment.text, proposals.SUMMARY_CHARS))}</p>"]
-    if amendment.rationale.strip():
-        parts.append(f"<p>Motif : {html.escape(proposals.plain_text(amendment.rationale, 200))}</p>")
-    parts.append(f'<p><a href="{html.escape(url, quote=True)}">Voir l\'amendement</a></p>')
-    return "".join(parts)
-
-
-def to_ap_amendment_question(uris: Uris, amendment: Amendment, *, proposal: Proposal,
-                             debate: Debate, tally: Tally, language: str) -> dict:
-    """The amendment as a poll by the debate's Group, replying to the proposal's poll."""
-    group = uris.debate_uri(debate.slug)
-    proposal_url = uris.proposal_uri(proposal.id)
-    page = f"{proposal_url}#amendement-{amendment.id}"
-    counts = tally.all
-    content = amendment_content(amendment, proposal, page)
-    doc = {
-        "@context": proposals.question_context(uris.context_uri()),
-        "id": uris.amendment_uri(amendment.id), "type": "Question",
-        "attributedTo": group, "audience": group, "inReplyTo": proposal_url,
-        "to": [vocab.PUBLIC], "cc": [Uris.sub_uri(group, FOLLOWERS)],
-        "content": content, "contentMap": {proposals.LANGUAGE: content}, "url": page,
-        "published": vocab.iso(amendment.created_at),
-        "oneOf": [{"type": "Note", "name": label,
-                   "replies": {"type": "Collection", "totalItems": counts.of(choice)}}
-                  for choice, label in proposals.options(language).items()],
-        "votersCount": counts.total,
-        # Our vocabulary, for THC peers.
-        "amendmentOf": proposal_url,
-        "number": amendment.article_number,
-        "text": amendment.text,
-        "originalText": amendment.original_text,
-        "rationale": amendment.rationale,
-        "version": amendment.base_version,
-        "status": amendment.status.value,
-        "authors": [proposals.author_doc(uris, amendment.author)],
-        "tally": proposals.tally_doc(tally),
-        "debate": group,
-    }
-    if debate.closes_at is not None:
-        doc["endTime"] = vocab.iso(debate.closes_at)
-    if debate.status is not DebateStatus.OPEN or amendment.status is not AmendmentStatus.PROPOSED:
-        # Votes are refused then: Mastodon shows the poll as closed.
-        doc["closed"] = vocab.iso(amendment.decided_at or debate.closes_at or debate.updated_at)
-    return doc
 
 
 async def current_amendment(fed: Deps, amendment_id: int) -> tuple[Amendment, dict]:
@@ -203,7 +108,7 @@ async def current_amendment(fed: Deps, amendment_id: int) -> tuple[Amendment, di
     if amendment.hidden_at is not None:
         raise NotFound(f"no amendment with id {amendment_id}")
     detail = await proposals.current_detail(fed, amendment.proposal_id)
-    question = to_ap_amendment_question(
+    question = vocab.to_ap_amendment_question(
         fed.uris, amendment, proposal=detail.proposal, debate=detail.debate,
         tally=await read.amendments.tally(amendment_id), language=proposals.node_language(fed))
     return amendment, question
@@ -226,7 +131,7 @@ async def publish_amendment_proposed(ctx: Context, event) -> list[Publication]:
     group, question = await _amendment_for(ctx, event)
     if question is None:
         return []
-    create = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
+    create = vocab.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
     return [Publication(group, create, Audience(followers_of=(group,)), question["id"])]
 
 
@@ -238,9 +143,7 @@ async def publish_amendment_tally(ctx: Context, event) -> list[Publication]:
     group, question = await _amendment_for(ctx, event)
     if question is None:
         return []
-    update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
-              "actor": group.ap_id, "object": vocab.without_context(question),
-              "to": question["to"], "cc": question["cc"]}
+    update = vocab.to_ap_update_question(ctx.new_id(), question)
     voters = await remote_voter_inboxes(ctx.read.conn, "amendment", event.amendment_id)
     return [Publication(group, update, Audience(followers_of=(group,), inboxes=voters),
                         question["id"], is_public=False, debounce=TALLY_DEBOUNCE)]
@@ -266,9 +169,9 @@ async def _negotiated(fed: Deps, request: web.Request, page: str) -> None:
 async def argument_document(fed: Deps, request: web.Request, what: str) -> web.Response:
     """/arguments/{id} (the Note) or /arguments/{id}/create (its Create), as AS2."""
     argument, debate = await _shown_argument(fed, int(request.match_info["id"]))
-    note = to_ap_argument(fed.uris, argument, debate=debate)
+    note = vocab.to_ap_argument(fed.uris, argument, debate=debate)
     await _negotiated(fed, request, note["url"])
-    document = note if what == "note" else to_ap_argument_create(note)
+    document = note if what == "note" else vocab.to_ap_argument_create(note)
     response = _as2(document)
     response.headers["Vary"] = "Accept"
     return response

@@ -100,7 +100,7 @@ async def publish_proposal_submitted(ctx: Context, event: Event) -> list[Publica
     if found is None:
         return []
     _, question = found
-    create = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
+    create = vocab.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
     # The debate's followers and the node's (followed territories), once per shared inbox.
     return [Publication(group, create, Audience(followers_of=(group, ctx.node())),
                         question["id"])]
@@ -125,9 +125,7 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
     if found is None:
         return []
     _, question = found
-    update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
-              "actor": group.ap_id, "object": vocab.without_context(question),
-              "to": question["to"], "cc": question["cc"]}
+    update = vocab.to_ap_update_question(ctx.new_id(), question)
     return [Publication(group, update, audience, question["id"], is_public=False,
                         debounce=TALLY_DEBOUNCE)]
 
@@ -143,7 +141,7 @@ async def publish_question_update(ctx: Context, event: Event) -> list[Publicatio
     if found is None:
         return []
     detail, question = found
-    update = territories.to_ap_update_question(ctx.new_id(), detail, question)
+    update = vocab.to_ap_territory_update(ctx.new_id(), detail, question)
     if type(event).__name__ == "ProposalEdited":
         audience = Audience(followers_of=(group, ctx.node()))
     else:
@@ -171,12 +169,9 @@ async def publish_proposal_reply(ctx: Context, event: Event) -> list[Publication
     else:
         text = proposals.answer_text(detail)
     activity_id = ctx.new_id()
-    note = proposals.to_ap_reply(ctx.fed.uris.note_uri(activity_id),
-                                 uris=ctx.fed.uris, detail=detail,
-                                 text=text, published=event.occurred_at)
-    create = {"@context": vocab.AS_CONTEXT, "id": activity_id, "type": "Create",
-              "actor": group.ap_id, "object": note, "to": note["to"], "cc": note["cc"],
-              "published": note["published"]}
+    note = vocab.to_ap_reply(ctx.fed.uris.note_uri(activity_id), uris=ctx.fed.uris,
+                             detail=detail, text=text, published=event.occurred_at)
+    create = vocab.to_ap_reply_create(activity_id, note)
     return [Publication(group, create, Audience(followers_of=(group,)), note["id"])]
 
 

@@ -9,9 +9,9 @@ from node.events import ContentHidden, ContentUnhidden
 from node.model import ContentKind
 from storage.repos.outbox import OutboxRepo
 
-from . import proposals, vocab
+from . import vocab
 from .publication import Audience, Context, Publication
-from .territories import is_territory, territory_question
+from .territories import is_territory
 
 
 async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Publication]:
@@ -24,13 +24,9 @@ async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Pub
     question_id = ctx.fed.uris.proposal_uri(event.target_id)
     inboxes = await OutboxRepo(ctx.read.conn).list_delivery_inboxes(
         actor=group.ap_id, type="Create", object_ap_id=question_id)
-    delete = {"@context": vocab.AS_CONTEXT, "id": ctx.new_id(), "type": "Delete",
-              "actor": group.ap_id,
-              # A Tombstone, as Mastodon sends: receivers need not fetch what is gone.
-              "object": {"id": question_id, "type": "Tombstone", "formerType": "Question",
-                         "deleted": vocab.iso(event.occurred_at)},
-              "to": [vocab.PUBLIC], "cc": [ctx.followers(group)],
-              "published": vocab.iso(event.occurred_at)}
+    delete = vocab.to_ap_question_delete(ctx.new_id(), group.ap_id, question_id,
+                                         followers=ctx.followers(group),
+                                         deleted=event.occurred_at)
     # Where the Create went, and the followers it goes to (the deliveries of an old Create
     # may have been forgotten by retention): a Delete of something never received is ignored.
     audience = Audience(followers_of=(group, ctx.node()), inboxes=tuple(inboxes))
@@ -49,9 +45,9 @@ async def publish_content_unhidden(ctx: Context, event: ContentUnhidden) -> list
         return []
     detail, question = found
     followers = (group, ctx.node())
-    plain = proposals.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
-    restored = proposals.to_ap_create(
-        ctx.new_id(), territory_question(detail, question, shown_again_at=event.occurred_at),
+    plain = vocab.to_ap_create(ctx.new_id(), question, published=event.occurred_at)
+    restored = vocab.to_ap_create(
+        ctx.new_id(), vocab.territory_question(detail, question, shown_again_at=event.occurred_at),
         published=event.occurred_at)
     return [
         Publication(group, plain, Audience(followers_of=followers,

@@ -126,7 +126,7 @@ async def receive_create_note(work: Work, activity: vocab.Activity) -> None:
     actor = RemoteParticipant(activity.actor)
     fed = work.fed
     if obj.name is not None and not (obj.content or "").strip():
-        choice = proposals.choice_of_option(obj.name, proposals.node_language(fed))
+        choice = vocab.choice_of_option(obj.name, proposals.node_language(fed))
         if choice is None:
             raise Invalid(f"unknown option {obj.name[:50]!r}")
         async with work.transaction() as tx:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -19,7 +19,6 @@ from aiohttp import web
 
 from node import network
 from node.errors import DomainError, Invalid
-from node.model import ChoiceCounts, Tally
 from node.network import NetworkQuery, RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
 from storage.repos.follows import Following, Recipient
 from storage.repos.network import NetworkRepo
@@ -123,32 +122,6 @@ def is_territory(recipient: Recipient) -> bool:
     return recipient.type == "Application"
 
 
-def _instant(at: datetime) -> str:
-    # Microseconds, unlike `published`: two changes within a second must still be ordered,
-    # since a territory keeps an update only when its `updated` is newer.
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def territory_question(detail, question: dict, shown_again_at: datetime | None = None) -> dict:
-    """The Question with `updated`: the last change of its content, status or answer, or
-    the moment moderation showed it again (a territory restores it only when `updated` is
-    newer than the deletion it received)."""
-    changed = detail.proposal.updated_at
-    if detail.answer is not None:
-        changed = max(changed, detail.answer.answered_at)
-    if shown_again_at is not None:
-        changed = max(changed, shown_again_at)
-    return {**question, "updated": _instant(changed)}
-
-
-def to_ap_update_question(activity_id: str, detail, question: dict) -> dict:
-    """Update(Question) by the Group, with a newer `updated` (an edit, a status, an answer)."""
-    document = territory_question(detail, question)
-    return {"@context": document["@context"], "id": activity_id, "type": "Update",
-            "actor": document["attributedTo"], "object": vocab.without_context(document),
-            "to": document["to"], "cc": document["cc"], "published": document["updated"]}
-
-
 async def proposals_collection(fed: Deps, request: web.Request) -> web.Response:
     """GET /actor/proposals: our public proposals as current Questions, newest first, paged."""
     if fed.settings.authorized_fetch:
@@ -168,14 +141,14 @@ async def proposals_collection(fed: Deps, request: web.Request) -> web.Response:
     items = []
     for item in page.items:
         detail, question = await proposals.current_question(fed, item.proposal_id)
-        items.append(vocab.without_context(territory_question(detail, question)))
+        items.append(vocab.without_context(vocab.territory_question(detail, question)))
     query = {"page": "true", **({"after": after} if after else {})}
     next_id = (f"{collection_id}?{urlencode({'page': 'true', 'after': page.next_cursor})}"
                if page.next_cursor else None)
     document = vocab.to_ap_collection_page(f"{collection_id}?{urlencode(query)}", collection_id,
                                            items, next_id)
     # The items use our vocabulary: the page carries the Question's context.
-    document["@context"] = proposals.question_context(fed.uris.context_uri())
+    document["@context"] = vocab.question_context(fed.uris.context_uri())
     return web.Response(body=vocab.dumps(document), headers=AS2_HEADERS)
 
 
@@ -191,63 +164,6 @@ async def territory_of(fed: Deps, actor: str) -> str | None:
         if origin_of(territory) == origin:
             return territory
     return None
-
-
-def is_thc_question(raw: Any) -> bool:
-    """A Question in our vocabulary (not any poll): a THC peer's proposal. An amendment put to
-    a vote is a Question too, in the proposal's thread: it is not a proposal."""
-    return (isinstance(raw, dict) and "Question" in vocab.types_of(raw)
-            and isinstance(raw.get("tally"), dict) and isinstance(raw.get("status"), str)
-            and vocab.id_of(raw.get("debate")) is not None
-            and raw.get("inReplyTo") is None and raw.get("amendmentOf") is None)
-
-
-def _moment(value: Any, what: str) -> datetime:
-    if not isinstance(value, str) or len(value) > 40:
-        raise Invalid(f"{what} must be a date and time", field=what)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{what} must be a date and time", field=what) from None
-    if moment.tzinfo is None:
-        raise Invalid(f"{what} must have a time zone", field=what)
-    return moment
-
-
-def _counts(raw: Any) -> ChoiceCounts:
-    # Types are checked by node.network (whole numbers within bounds); absent counts are 0.
-    raw = raw if isinstance(raw, dict) else {}
-    return ChoiceCounts(raw.get("for", 0), raw.get("mixed", 0), raw.get("against", 0))
-
-
-def _source(raw: Any) -> str:
-    if isinstance(raw, dict) and isinstance(raw.get("content"), str):
-        return raw["content"]
-    return ""
-
-
-def from_ap_thc_question(raw: dict) -> RemoteProposalInfo:
-    """Our vocabulary read back into what node.network ingests (it validates every field)."""
-    title = raw.get("title") if isinstance(raw.get("title"), str) else raw.get("name")
-    published = _moment(raw.get("published"), "published")
-    # Tally updates carry no `updated` (Mastodon would take them for edits): they leave the
-    # content's time as it was, and only the tally moves (node.network `tallied_at`).
-    updated = _moment(raw["updated"], "updated") if "updated" in raw else published
-    tally = raw["tally"]
-    answer = raw.get("answer") if isinstance(raw.get("answer"), dict) else None
-    body = _source(raw.get("source"))
-    return RemoteProposalInfo(
-        ap_id=raw["id"], debate_ap_id=vocab.id_of(raw.get("debate")) or "",
-        title=title if isinstance(title, str) else "", published_at=published,
-        updated_at=updated, body=body, status=raw["status"],
-        answer_kind=answer.get("answerKind") if answer else None,
-        answered_at=_moment(answer.get("published"), "answered_at") if answer else None,
-        answer_text=_source(answer.get("source")) if answer else "",
-        tally=Tally(_counts(tally.get("verifiedResidents")), _counts(tally.get("localMembers")),
-                    _counts(tally.get("remoteParticipants"))),
-        themes=network.hashtags_in(f"{title}\n{body}") if isinstance(title, str) else (),
-        url=vocab.id_of(raw.get("url")),
-    )
 
 
 @dataclass
@@ -352,10 +268,10 @@ async def receive_question(work: Work, activity: vocab.Activity) -> bool:
         url, raw = await fed.fetcher.get_ap(activity.object_id, sign_as=fed.node_identity)
         if url != activity.object_id:
             raise vocab.MalformedActivity("the object's origin serves it under another id")
-    if not is_thc_question(raw):
+    if not vocab.is_thc_question(raw):
         return False
     # At this point: the sender speaks for a territory we follow, the Question is its own.
-    info = from_ap_thc_question(raw)
+    info = vocab.from_ap_thc_question(raw)
     pending = await _prepare(fed, territory, [info])
     async with work.transaction() as tx:
         await _write(tx, fed, territory, pending)
@@ -422,7 +338,7 @@ async def receive_delete(work: Work, activity: vocab.Activity) -> bool:
     deleted_at = None
     if isinstance(former, dict) and "deleted" in former:
         try:
-            deleted_at = _moment(former["deleted"], "deleted")
+            deleted_at = vocab.parse_moment(former["deleted"], "deleted")
         except Invalid:
             deleted_at = None
     async with work.transaction() as tx:
@@ -492,9 +408,9 @@ async def _read_page(fed: Deps, job: Backfill) -> None:
     infos = []
     for entry in entries[:max(room, 0)]:
         # Items served by the territory's origin are its word; other origins' are skipped.
-        if is_thc_question(entry) and origin_of(str(entry.get("id"))) == origin_of(territory):
+        if vocab.is_thc_question(entry) and origin_of(str(entry.get("id"))) == origin_of(territory):
             try:
-                infos.append(from_ap_thc_question(entry))
+                infos.append(vocab.from_ap_thc_question(entry))
             except DomainError as exc:
                 log.info("backfill of %s: item skipped: %s", territory, exc)
     pending = await _prepare(fed, territory, infos)

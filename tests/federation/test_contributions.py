@@ -2,7 +2,7 @@
 strictly, poll options in the node's language."""
 from __future__ import annotations
 
-from federation import contributions, proposals
+from federation import contributions, vocab
 from federation.uris import Uris
 from node import services
 from node.model import ProposalDraft, VoteChoice
@@ -33,9 +33,9 @@ def test_amendment_urls_are_parsed_strictly():
 
 
 def test_a_vote_matches_an_option_in_any_of_our_languages_exactly():
-    assert proposals.choice_of_option("Disagree", "fr") is VoteChoice.AGAINST
-    assert proposals.choice_of_option("Mitigé", "en") is VoteChoice.MIXED
-    assert proposals.choice_of_option("disagree", "en") is None
+    assert vocab.choice_of_option("Disagree", "fr") is VoteChoice.AGAINST
+    assert vocab.choice_of_option("Mitigé", "en") is VoteChoice.MIXED
+    assert vocab.choice_of_option("disagree", "en") is None
 
 
 async def test_poll_options_follow_the_nodes_language(make_fed_node):

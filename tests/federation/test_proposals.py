@@ -2,7 +2,7 @@
 Group with current totals, our vocabulary carrying the whole proposal."""
 from __future__ import annotations
 
-from federation import proposals, vocab
+from federation import vocab
 from node import services
 from node.model import Article, ContentKind, Operator, ProposalDraft, Role, VoteChoice
 from tests.federation.harness import AS2, add_member, make_fed_node, open_debate  # noqa: F401
@@ -93,9 +93,9 @@ async def test_a_hidden_or_unknown_proposal_is_not_served(make_fed_node):
 
 
 def test_option_names_map_back_to_choices_exactly():
-    assert proposals.choice_of_option("Pas d'accord") is VoteChoice.AGAINST
-    assert proposals.choice_of_option("pas d'accord") is None
-    assert proposals.choice_of_option("Yes") is None
+    assert vocab.choice_of_option("Pas d'accord") is VoteChoice.AGAINST
+    assert vocab.choice_of_option("pas d'accord") is None
+    assert vocab.choice_of_option("Yes") is None
     assert vocab.QUESTION_TERMS["votersCount"] == "toot:votersCount"
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from federation import territories
+from federation import vocab
 from node.errors import Invalid
 from node.model import AnswerKind, ChoiceCounts, ProposalStatus
 
@@ -31,7 +31,7 @@ def _question(**changes) -> dict:
 
 
 def test_a_thc_question_is_read_into_a_remote_proposal():
-    info = territories.from_ap_thc_question(_question())
+    info = vocab.from_ap_thc_question(_question())
     assert info.ap_id == "http://alpha.test/propositions/3"
     assert info.debate_ap_id == "http://alpha.test/debats/mobilite"
     assert (info.title, info.body) == ("Déplacements #velo", "Des pistes #securite")
@@ -46,7 +46,7 @@ def test_a_thc_question_is_read_into_a_remote_proposal():
 def test_a_tally_update_without_updated_keeps_the_publication_time():
     question = _question()
     del question["updated"]
-    info = territories.from_ap_thc_question(question)
+    info = vocab.from_ap_thc_question(question)
     assert info.updated_at == info.published_at
 
 
@@ -60,10 +60,10 @@ def test_a_tally_update_without_updated_keeps_the_publication_time():
     "not an object",
 ])
 def test_only_a_proposal_in_our_vocabulary_is_a_thc_question(raw):
-    assert not territories.is_thc_question(raw)
+    assert not vocab.is_thc_question(raw)
 
 
 @pytest.mark.parametrize("when", ["", "soon", "2026-11-27T11:00:00", 12, "9" * 100])
 def test_a_bad_date_is_invalid(when):
     with pytest.raises(Invalid):
-        territories.from_ap_thc_question(_question(published=when))
+        vocab.from_ap_thc_question(_question(published=when))

@@ -1,9 +1,10 @@
-"""vocab.py: parsing real payloads (never a crash), bounded JSON, round trips, rendering."""
+"""vocab: parsing real payloads (never a crash), bounded JSON, round trips, rendering."""
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_every_real_payload_is_parsed_or_rejected_with_a_reason(path):
     except MalformedActivity as exc:
         assert exc.reason and len(exc.reason) < 120
         return
-    assert type(parsed).__module__ == "federation.vocab"
+    assert isinstance(parsed, get_args(vocab.Document))  # one of vocab's typed values
     if isinstance(parsed, (vocab.Follow, vocab.Response, vocab.Activity)):
         # Anything accepted as an activity also parses through the inbox's own entry point.
         assert vocab.from_ap_activity(raw) == parsed
