@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from federation import fanout
+from federation import contributions, fanout
 from node import services
 from node.model import AmendmentDraft, ProposalDraft, Stance
 from tests.federation.harness import add_member, open_debate
@@ -16,7 +16,9 @@ SETTLE_TIMEOUT = 15.0
 
 async def test_fedify_votes_on_an_amendment_and_never_gets_the_arguments(
         fedify_peer, make_interop_node, monkeypatch):
-    monkeypatch.setattr(fanout, "TALLY_DEBOUNCE", timedelta(0))  # a real clock: no minute wait
+    # A real clock: no minute wait (each publisher module reads its own name).
+    monkeypatch.setattr(fanout, "TALLY_DEBOUNCE", timedelta(0))
+    monkeypatch.setattr(contributions, "TALLY_DEBOUNCE", timedelta(0))
     node = await make_interop_node("alpha")
     await open_debate(node, "eau")
     debate = f"{node.url}/debats/eau"
