@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 from node.errors import DomainError
 from storage.repos.inbox import InboxMessage, InboxRepo
 
-from . import handlers, participation, retry, territories, vocab
+from . import handlers, participation, retry, territory_receivers, vocab
 from .deps import Deps
 from .fetch import FetchBudget, FetchError, fetch_budget
 from .uris import origin_of
@@ -46,8 +46,8 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     **{("Delete", kind): participation.receive_delete for kind in ("Note", "Tombstone", None)},
     ("Like", ANY): participation.receive_like,
     # Issue 5: a followed territory announces its debates (the Group, by id).
-    ("Announce", None): territories.receive_announce,
-    ("Announce", "Group"): territories.receive_announce,
+    ("Announce", None): territory_receivers.receive_announce,
+    ("Announce", "Group"): territory_receivers.receive_announce,
     ("Undo", "Like"): participation.receive_undo_like,
 }
 

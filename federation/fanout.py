@@ -131,8 +131,8 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
 
 
 async def publish_question_update(ctx: Context, event: Event) -> list[Publication]:
-    """Issue 5, territories: an edit, a status change or an answer is an Update(Question) with
-    a newer `updated` (federation/territories.py), to the node's followers that are territories
+    """Territories: an edit, a status change or an answer is an Update(Question) with a newer
+    `updated` (vocab.to_ap_territory_update), to the node's followers that are territories
     (an edit also to the debate's followers: for Mastodon too it is an edit)."""
     if (isinstance(event, ProposalStatusChanged)
             and event.new_status == ProposalStatus.ANSWERED.value):

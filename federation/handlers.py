@@ -7,7 +7,7 @@ from node.errors import Forbidden, NotFound
 from storage.repos.follows import Following, FollowRepo
 from storage.repos.remote import RemoteObjectRepo, RemoteRepo
 
-from . import follows, territories, vocab
+from . import follows, territory_receivers, vocab
 from .uris import host_of, origin_of
 from .work import Ignored, Work
 
@@ -118,7 +118,7 @@ async def receive_create_object(work: Work, activity: vocab.Activity) -> None:
     fed = work.fed
     _refuse_local(work, activity.object_id)
     # Issue 5: a followed territory's proposal goes to the network view.
-    if activity.object_type == "Question" and await territories.receive_question(work, activity):
+    if activity.object_type == "Question" and await territory_receivers.receive_question(work, activity):
         return
     if not await FollowRepo(fed.db.read().conn).is_followed(activity.actor):
         raise Ignored("not from an actor we follow")
@@ -144,7 +144,7 @@ async def receive_update_object(work: Work, activity: vocab.Activity) -> None:
     _refuse_local(work, activity.object_id)
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may update it")
-    if activity.object_type == "Question" and await territories.receive_question(work, activity):
+    if activity.object_type == "Question" and await territory_receivers.receive_question(work, activity):
         return  # issue 5: a followed territory's proposal changed (status, answer, tally)
     obj, body = await authentic_object(work, activity)
     async with work.transaction() as tx:
@@ -167,7 +167,7 @@ async def receive_update_actor(work: Work, activity: vocab.Activity) -> None:
         raise Forbidden("an actor may only update itself")
     await work.fed.remote.get(activity.actor, refresh=True)
     # Issue 5: a followed territory's debate changed (its status): the network view follows.
-    await territories.receive_group_update(work, activity)
+    await territory_receivers.receive_group_update(work, activity)
 
 
 async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
@@ -176,7 +176,7 @@ async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
     _refuse_local(work, activity.object_id)
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may delete it")
-    if activity.object_id != activity.actor and await territories.receive_delete(work, activity):
+    if activity.object_id != activity.actor and await territory_receivers.receive_delete(work, activity):
         return  # issue 5: a followed territory's proposal, tombstoned in the network view
     async with work.transaction() as tx:
         if activity.object_id == activity.actor:

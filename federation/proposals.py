@@ -1,31 +1,23 @@
-"""Proposals on the wire (issue 5): a proposal is a Mastodon poll (`Question`) authored by its
-debate's Group, served at /propositions/{id} with current totals; answers and status changes
-are the Group's replies in the poll's thread.
-
-Mastodon reads `content`, `oneOf` (each option's `replies.totalItems`), `votersCount`,
-`endTime`, `url` (INTEROP.md "Polls"); THC peers read the whole proposal in our vocabulary
-(markdown source, articles, authors, status, answer, tallies by class, debate) under the
-node's JSON-LD context (vocab.context_document). Individual votes never appear anywhere.
-"""
+"""Proposals as served and published: the Question of a proposal as anyone outside sees it
+now (the GET and the fan-out agree), our public proposals as a paged collection (followed
+territories backfill from it), the node's language for poll options, and the texts of the
+Group's replies (status changes, answers). The AS2 itself is vocab.deliberation's."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node import services
-from node.errors import NotFound
-from node.model import (
-    AnswerKind,
-    DebateStatus,
-    ProposalDetail,
-    ProposalStatus,
-)
-
+from node import network, services
+from node.errors import Invalid, NotFound
+from node.model import AnswerKind, DebateStatus, ProposalDetail, ProposalStatus
+from node.network import NetworkQuery
 from storage.repos.appreciations import AppreciationRepo
 
 from . import vocab
 from .deps import Deps
 from .documents import AS2_HEADERS, require_signature
+from .uris import PROPOSALS_PATH
 
 
 STATUS_LABELS = {
@@ -86,3 +78,36 @@ async def question_document(fed: Deps, request: web.Request) -> web.Response:
     _, question = await current_question(fed, int(request.match_info["id"]))
     return web.Response(body=vocab.dumps(question),
                         headers={**AS2_HEADERS, "Cache-Control": "no-cache"})
+
+
+PAGE_SIZE = 20  # Questions are 2-5 KiB each: a page stays far below Mastodon's 1 MiB
+
+
+async def proposals_collection(fed: Deps, request: web.Request) -> web.Response:
+    """GET /actor/proposals: our public proposals as current Questions, newest first, paged."""
+    if fed.settings.authorized_fetch:
+        await require_signature(fed, request)
+    collection_id = fed.uris.base + PROPOSALS_PATH
+    reader = fed.db.read()
+    if "page" not in request.query:
+        _, _, total = await reader.network.local_figures()
+        document = vocab.to_ap_ordered_collection(collection_id, total,
+                                                  f"{collection_id}?page=true")
+        return web.Response(body=vocab.dumps(document), headers=AS2_HEADERS)
+    after = request.query.get("after")
+    if after is not None and len(after) > 100:
+        raise Invalid("the page cursor is not valid", field="after")
+    page = await network.search_network(reader, NetworkQuery(local_only=True), after=after,
+                                        limit=PAGE_SIZE)
+    items = []
+    for item in page.items:
+        detail, question = await current_question(fed, item.proposal_id)
+        items.append(vocab.without_context(vocab.territory_question(detail, question)))
+    query = {"page": "true", **({"after": after} if after else {})}
+    next_id = (f"{collection_id}?{urlencode({'page': 'true', 'after': page.next_cursor})}"
+               if page.next_cursor else None)
+    document = vocab.to_ap_collection_page(f"{collection_id}?{urlencode(query)}", collection_id,
+                                           items, next_id)
+    # The items use our vocabulary: the page carries the Question's context.
+    document["@context"] = vocab.question_context(fed.uris.context_uri())
+    return web.Response(body=vocab.dumps(document), headers=AS2_HEADERS)

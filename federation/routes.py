@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import contributions, documents, inbox, nodeinfo, proposals, territories, uris, webfinger
+from . import contributions, documents, inbox, nodeinfo, proposals, uris, webfinger
 from .deps import Deps
 from .service import FederationService
 from .held import holdable
@@ -60,7 +60,7 @@ class FederationRoutes:
                     name="nodeinfo_links"),
             web.get(uris.NODEINFO_PATH, bind(nodeinfo.nodeinfo), name="nodeinfo"),
             # Issue 5: our public proposals, for followed territories to backfill from.
-            web.get(uris.PROPOSALS_PATH, bind(territories.proposals_collection),
+            web.get(uris.PROPOSALS_PATH, bind(proposals.proposals_collection),
                     name="ap_node_proposals"),
             web.get(f"{uris.DEBATE_PATH}/{uris.MODERATORS}", bind(documents.moderators),
                     name="ap_debate_moderators"),

@@ -16,7 +16,7 @@ from node.ports import Clock
 from storage.db import Database
 from storage.repos.inbox import add_many_now
 
-from . import dispatch, fanout, retention, territories
+from . import backfill, dispatch, fanout, retention
 from .actors import RemoteActors, SignatureSchemes
 from .backlog import InboxBacklog
 from .blocks import DomainBlocks
@@ -107,7 +107,7 @@ class FederationService:
         done += await fanout.run_once(self.deps)
         done += await self.remote.refresh_software()
         # Followed territories' existing proposals, one page per territory and pass.
-        done += await territories.run_once(self.deps)
+        done += await backfill.run_once(self.deps)
         done += await self.run_retention()
         return done
 

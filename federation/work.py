@@ -1,5 +1,5 @@
 """One inbox message being processed, as every receiver (handlers.py, participation.py,
-territories.py) gets it, and the exception that records it as ignored."""
+territory_receivers.py) gets it, and the exception that records it as ignored."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

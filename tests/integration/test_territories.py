@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from federation import territories
+from federation import backfill as backfill_worker
+from federation import proposals, territories
 from node import services
 from node.model import (
     AnswerKind,
@@ -273,8 +274,8 @@ async def test_a_bare_origin_names_the_territory_through_nodeinfo(make_fed_node)
 
 async def test_backfill_is_paged_and_bounded(make_fed_node, monkeypatch):
     # Given alpha with 7 proposals, pages of 2 and a bound of 3 pages
-    monkeypatch.setattr(territories, "PAGE_SIZE", 2)
-    monkeypatch.setattr(territories, "MAX_BACKFILL_PAGES", 3)
+    monkeypatch.setattr(proposals, "PAGE_SIZE", 2)
+    monkeypatch.setattr(backfill_worker, "MAX_BACKFILL_PAGES", 3)
     alpha, beta, alice = await _two_territories(make_fed_node, authorized_fetch=True)
     for n in range(7):
         _tick(alpha)
@@ -511,7 +512,7 @@ async def test_a_territory_cannot_delete_another_territorys_proposal(make_fed_no
 async def test_a_hostile_collection_cannot_walk_forever_nor_lead_elsewhere(make_fed_node,
                                                                           make_peer,
                                                                           monkeypatch):
-    monkeypatch.setattr(territories, "MAX_BACKFILL_PAGES", 5)
+    monkeypatch.setattr(backfill_worker, "MAX_BACKFILL_PAGES", 5)
     beta, peer = await _hostile_territory(make_fed_node, make_peer)
     collection = f"{peer.actor_uri('node')}/proposals"
     # Given a territory whose collection's first page is the collection itself
