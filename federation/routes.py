@@ -12,7 +12,7 @@ from aiohttp import web
 from . import contributions, documents, inbox, nodeinfo, proposals, uris, webfinger
 from .deps import Deps
 from .service import FederationService
-from .held import holdable
+from .response_cache import holdable
 from .negotiation import Handler, negotiate, protocol
 
 FederationHandler = Callable[..., Awaitable[web.StreamResponse]]

@@ -9,8 +9,8 @@ import sqlite3
 import aiohttp
 from aiohttp import web
 
-from federation.held import HeldResponses
 from federation.keys import generate_actor_keys
+from federation.response_cache import HeldResponses
 from federation.service import FederationService
 from node.clock import SystemClock
 from node.ports import Clock

@@ -8,13 +8,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from federation.held import HOLDABLE, HeldResponses
 from federation.negotiation import (
     FEDERATION_HANDLER,
     NEGOTIATED,
     prefers_activity_json,
     vary_on_accept,
 )
+from federation.response_cache import HOLDABLE, HeldResponses
 from node.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 from . import appkeys
@@ -149,7 +149,7 @@ def federation_middleware(https: bool, held: HeldResponses | None = None):
     request (cookies or not) still goes through identity and CSRF.
 
     `held` (None under authorized fetch) replays whole answers of `holdable` GETs: actor
-    documents and WebFinger (federation/held.py)."""
+    documents and WebFinger (federation/response_cache.py)."""
     pairs = protocol_security_headers(https)
 
     @web.middleware

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from federation import held, local_actors
+from federation import local_actors, response_cache
 from federation.signatures import sign_request_cavage
 from node import services
 from node.model import Operator, Role
@@ -124,7 +124,7 @@ async def test_held_actor_answers_are_replayed_whole_and_follow_a_change_at_once
     for _ in range(3):  # the first one creates her keys (a commit): the third is held
         async with alpha.client.get(url, headers={"Accept": AS2}) as response:
             answers.append((response.status, _replayable(response.headers), await response.read()))
-    # Then the held answer (federation/held.py) is the one built, headers included
+    # Then the held answer (federation/response_cache.py) is the one built, headers included
     assert answers[0] == answers[1] == answers[2] and answers[0][0] == 200
     assert _secured(answers[1][1]) and answers[1][1]["Vary"] == "Accept"
     # When her role changes (a commit of this process)
@@ -156,14 +156,14 @@ async def test_a_change_from_another_process_shows_after_the_hold_at_most(make_f
     finally:
         await other.close()
     # Then once the hold has passed (clocks moved on), the answer is the new document
-    later = time.monotonic() + held.HOLD_SECONDS + 0.1
+    later = time.monotonic() + response_cache.HOLD_SECONDS + 0.1
 
     class Later:
         @staticmethod
         def monotonic():
             return later
 
-    monkeypatch.setattr(held, "time", Later)
+    monkeypatch.setattr(response_cache, "time", Later)
     monkeypatch.setattr(local_actors, "time", Later)
     async with alpha.client.get(url, headers={"Accept": AS2}) as response:
         assert (await response.json(content_type=None))["mandate"] == "adjointe"

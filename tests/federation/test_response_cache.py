@@ -1,10 +1,11 @@
-"""federation/held.py: answers held per URL, dropped at a commit, after the hold, and bounded."""
+"""federation/response_cache.py: answers held per URL, dropped at a commit, after the hold,
+and bounded."""
 from __future__ import annotations
 
 from multidict import CIMultiDict
 
-from federation import held
-from federation.held import HeldResponses
+from federation import response_cache
+from federation.response_cache import HeldResponses
 
 
 def _headers() -> CIMultiDict[str]:
@@ -29,7 +30,7 @@ def test_an_answer_is_dropped_after_the_hold(monkeypatch):
         def monotonic():
             return now[0]
 
-    monkeypatch.setattr(held, "time", Clock)
+    monkeypatch.setattr(response_cache, "time", Clock)
     responses = HeldResponses(seconds=1.0)
     responses.hold("/a", 1, b"{}", _headers())
     now[0] = 100.9
@@ -44,5 +45,5 @@ def test_the_holding_is_bounded_in_entries_and_key_length():
         responses.hold(f"/{i}", 1, b"x", _headers())
     responses.hold("/3", 1, b"x", _headers())  # full: starts again from this one
     assert [responses.get(f"/{i}", 1) is not None for i in range(4)] == [False] * 3 + [True]
-    responses.hold("/" + "x" * held.MAX_KEY_LENGTH, 1, b"x", _headers())
-    assert responses.get("/" + "x" * held.MAX_KEY_LENGTH, 1) is None
+    responses.hold("/" + "x" * response_cache.MAX_KEY_LENGTH, 1, b"x", _headers())
+    assert responses.get("/" + "x" * response_cache.MAX_KEY_LENGTH, 1) is None
