@@ -1,4 +1,4 @@
-"""What members contribute inside a debate, on the wire (issue 5, FEP-1b12).
+"""What members contribute inside a debate, on the wire (FEP-1b12).
 
 - Group-aware followers (other THC nodes, Lemmy/Mbin-like software, known by their host's
   NodeInfo) get every contribution as `Announce(Create(…))` by the debate's Group: a remote
@@ -74,7 +74,8 @@ async def publish_argument(ctx: Context, event) -> list[Publication]:
         argument, debate = await _shown_argument(ctx.fed, event.argument_id)
     except NotFound:
         return []  # hidden or withdrawn since: nothing goes out
-    create = vocab.to_ap_argument_create(vocab.to_ap_argument(ctx.fed.uris, argument, debate=debate))
+    note = vocab.to_ap_argument(ctx.fed.uris, argument, debate=debate)
+    create = vocab.to_ap_argument_create(note)
     announce = vocab.announce_of(ctx.new_id(), group.ap_id, create, published=event.occurred_at)
     return [Publication(group, announce, Audience(followers_of=(group,), where=is_group_aware),
                         create["object"]["id"])]

@@ -27,7 +27,7 @@ ANY = "*"  # a route for every object type of an activity that has no route of i
 
 # (activity type, object type) → handler. The object type is None when only an id was sent:
 # the handler then resolves it among the activities it knows (Mitra's Accept sends the id).
-# A more precise route wins over (type, ANY): issue 5 adds ("Create", "Question") and the like.
+# A more precise route wins over (type, ANY), e.g. ("Create", "Question").
 ROUTES: dict[tuple[str, str | None], Handler] = {
     ("Follow", "Actor"): handlers.receive_follow,
     ("Accept", "Follow"): handlers.receive_accept_follow,
@@ -40,12 +40,12 @@ ROUTES: dict[tuple[str, str | None], Handler] = {
     ("Update", ANY): handlers.receive_update_object,
     **{("Update", kind): handlers.receive_update_actor for kind in vocab.ACTOR_TYPES},
     ("Delete", ANY): handlers.receive_delete_object,
-    # Issue 5: votes and replies on our proposals (other notes fall through to the above).
+    # Votes and replies on our proposals (other notes fall through to the above).
     ("Create", "Note"): participation.receive_create_note,
     ("Update", "Note"): participation.receive_update_note,
     **{("Delete", kind): participation.receive_delete for kind in ("Note", "Tombstone", None)},
     ("Like", ANY): participation.receive_like,
-    # Issue 5: a followed territory announces its debates (the Group, by id).
+    # A followed territory announces its debates (the Group, by id).
     ("Announce", None): territory_receivers.receive_announce,
     ("Announce", "Group"): territory_receivers.receive_announce,
     ("Undo", "Like"): participation.receive_undo_like,

@@ -12,7 +12,7 @@ audience (followers of local actors, remote actors by id, shared or personal inb
 on the recipients' software), and optionally a debounce window: an update of the same object
 not yet sent by then is rewritten in place (same id), so a burst of changes sends one.
 
-Decisions (issue 4):
+What goes out, by event:
 - A debate is an actor once it leaves draft. DebateCreated publishes nothing (a draft is
   private and has no followers); the move out of draft makes the node's Application actor
   `Announce` the Group, by id, to the node's followers: a followed territory learns of its new
@@ -20,9 +20,7 @@ Decisions (issue 4):
   ignores an Announce of an actor, so its users see nothing odd.
 - DebateStatusChanged → Update(Group) to the debate's followers: the Group carries its status.
 - MemberRoleChanged → Update(Person) to the member's followers: role and mandate are on it.
-- DebateSettingsChanged publishes nothing yet: the Group document does not carry the
-  settings, so the Update would say nothing new to anyone (issue 5 may add them).
-Issue 5 (proposals as polls, federation/proposals.py renders them):
+- DebateSettingsChanged publishes nothing: the Group document does not carry the settings.
 - ProposalSubmitted → Create(Question) by the debate's Group to its followers.
 - VoteCast / VoteWithdrawn → Update(Question) with the new totals and no `updated`, to the
   followers and the remote voters, debounced a minute per question; never who voted what.
@@ -30,7 +28,9 @@ Issue 5 (proposals as polls, federation/proposals.py renders them):
   (a move to `answered` says nothing itself: the answer's reply says it).
 - ArgumentPosted by a member → Announce(Create(Note)) by the Group to group-aware followers
   only (`where=`); AmendmentProposed → Create(Question) by the Group to every follower, its
-  votes and decision → Update(Question) debounced (federation/contributions.py).
+  votes and decision → Update(Question) debounced (contributions.py).
+- ContentHidden / ContentUnhidden of a proposal → Delete / Create again (moderation.py).
+The documents themselves are rendered by vocab.
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ async def publish_debate_status(ctx: Context, event: DebateStatusChanged) -> lis
         return []
     update = await ctx.update_actor(group, event)
     if event.old_status != DebateStatus.DRAFT.value:
-        # Followed territories too (issue 5): their network view shows the debate's status.
+        # Followed territories too: their network view shows the debate's status.
         # (Leaving draft, they get the Announce below instead.)
         update = Publication(group, update.activity,
                              Audience(followers_of=(group, ctx.node())), group.ap_id)

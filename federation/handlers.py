@@ -73,7 +73,8 @@ async def receive_undo_follow(work: Work, response: vocab.Response) -> None:
         await repo.delete_follower(row.id)
 
 
-# -- objects of remote actors we follow: generic for now (issue 5 maps Question and Note)
+# -- objects of remote actors we follow, generic: participation.py and territory_receivers.py
+# take the notes about our polls and the territories' Questions first
 
 # remote_objects is keyed by remote input, so it is capped (INTEROP security rule 6): past
 # this many objects from one actor, its oldest are dropped.
@@ -117,7 +118,7 @@ async def receive_create_object(work: Work, activity: vocab.Activity) -> None:
     """A followed actor created an object: record it once (a tombstone keeps it deleted)."""
     fed = work.fed
     _refuse_local(work, activity.object_id)
-    # Issue 5: a followed territory's proposal goes to the network view.
+    # A followed territory's proposal goes to the network view.
     if activity.object_type == "Question" and await territory_receivers.receive_question(work, activity):
         return
     if not await FollowRepo(fed.db.read().conn).is_followed(activity.actor):
@@ -145,7 +146,7 @@ async def receive_update_object(work: Work, activity: vocab.Activity) -> None:
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may update it")
     if activity.object_type == "Question" and await territory_receivers.receive_question(work, activity):
-        return  # issue 5: a followed territory's proposal changed (status, answer, tally)
+        return  # a followed territory's proposal changed (status, answer, tally)
     obj, body = await authentic_object(work, activity)
     async with work.transaction() as tx:
         repo = RemoteObjectRepo(tx.conn)
@@ -166,7 +167,7 @@ async def receive_update_actor(work: Work, activity: vocab.Activity) -> None:
     if activity.object_id != activity.actor:
         raise Forbidden("an actor may only update itself")
     await work.fed.remote.get(activity.actor, refresh=True)
-    # Issue 5: a followed territory's debate changed (its status): the network view follows.
+    # A followed territory's debate changed (its status): the network view follows.
     await territory_receivers.receive_group_update(work, activity)
 
 
@@ -177,7 +178,7 @@ async def receive_delete_object(work: Work, activity: vocab.Activity) -> None:
     if origin_of(activity.object_id) != origin_of(activity.actor):
         raise Forbidden("only the object's origin may delete it")
     if activity.object_id != activity.actor and await territory_receivers.receive_delete(work, activity):
-        return  # issue 5: a followed territory's proposal, tombstoned in the network view
+        return  # a followed territory's proposal, tombstoned in the network view
     async with work.transaction() as tx:
         if activity.object_id == activity.actor:
             await RemoteRepo(tx.conn).mark_gone(activity.actor)  # nothing goes to it any more

@@ -146,7 +146,7 @@ async def verify_signature(fed: Deps, request: web.Request, body: bytes,
     """The signature holds for this request, with the key its owner's actor publishes.
 
     On the loop: a worker thread for the RSA check (it releases the GIL) measured slower, as
-    the worker waits for the GIL after each check while the busy loop holds it (bench, issue 4)."""
+    the worker waits for the GIL after each check while the busy loop holds it (bench/)."""
     url = fed.uris.base + request.raw_path  # path as received; host must be ours (signed)
     try:
         return await fed.remote.verify(method=request.method, url=url,
@@ -207,7 +207,7 @@ async def receive(fed: Deps, request: web.Request, kind: ActorKind | None,
         key_id = parse_key_id(headers)
     except SignatureError as exc:
         raise InboxRejected(401, exc.reason) from None
-    # Policy before the signature: nothing is fetched from a blocked domain (issue 4).
+    # Policy before the signature: nothing is fetched from a blocked domain.
     check_policy(fed, actor, activity_id, key_id)
     verified = await verify_signature(fed, request, body, key_id, headers)
     # At this point the request is authentic: its key's owner signed this exact body.

@@ -1,4 +1,4 @@
-"""Moderation on the wire (issue 4): a proposal hidden by moderation is deleted from the
+"""Moderation on the wire: a proposal hidden by moderation is deleted from the
 followers that got its poll — the debate's Group sends `Delete` with a `Tombstone` of the
 Question to the inboxes its `Create` went to (and to the followers) — and unhiding it
 publishes it again (a new `Create`, as when it was submitted). Publishers for

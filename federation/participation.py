@@ -1,4 +1,4 @@
-"""Fediverse participants (issue 5): what remote actors send about our proposals.
+"""Fediverse participants: what remote actors send about our proposals.
 
 - A vote: `Create(Note{name, inReplyTo: <our Question>})` without content (Mastodon's
   vote_serializer.rb) → `cast_vote` by a remote participant (`vote_on_amendment` when the

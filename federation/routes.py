@@ -1,7 +1,8 @@
 """The protocol endpoints as an aiohttp route table, mounted by web/routes.py.
 
 Handlers receive the node's federation `Deps` (of the `FederationService` under the AppKey
-web passes in) and stay thin; refusals become short text/plain answers here (Fedify does the same)."""
+web passes in) and stay thin; refusals become short text/plain answers here (Fedify does
+the same)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -42,7 +43,7 @@ class FederationRoutes:
         return negotiate(html_handler, holdable(self.bind(documents.actor_document, "member")))
 
     def proposal(self, html_handler: Handler) -> Handler:
-        """/propositions/{id}: the proposal page, or its Question (current totals) (issue 5)."""
+        """/propositions/{id}: the proposal page, or its Question (current totals)."""
         return negotiate(html_handler, self.bind(proposals.question_document))
 
     def table(self) -> list[web.RouteDef]:
@@ -59,14 +60,14 @@ class FederationRoutes:
             web.get(uris.NODEINFO_WELL_KNOWN_PATH, bind(nodeinfo.well_known),
                     name="nodeinfo_links"),
             web.get(uris.NODEINFO_PATH, bind(nodeinfo.nodeinfo), name="nodeinfo"),
-            # Issue 5: our public proposals, for followed territories to backfill from.
+            # Our public proposals, for followed territories to backfill from.
             web.get(uris.PROPOSALS_PATH, bind(proposals.proposals_collection),
                     name="ap_node_proposals"),
             web.get(f"{uris.DEBATE_PATH}/{uris.MODERATORS}", bind(documents.moderators),
                     name="ap_debate_moderators"),
-            # Contributions' own URLs (issue 5): AS2, or a browser sent to the proposal page.
-            web.get(uris.numeric_route(uris.ARGUMENT_PATH), bind(contributions.argument_document, "note"),
-                    name="ap_argument"),
+            # Contributions' own URLs: AS2, or a browser sent to the proposal page.
+            web.get(uris.numeric_route(uris.ARGUMENT_PATH),
+                    bind(contributions.argument_document, "note"), name="ap_argument"),
             web.get(uris.numeric_route(uris.ARGUMENT_CREATE_PATH),
                     bind(contributions.argument_document, "create"), name="ap_argument_create"),
             web.get(uris.numeric_route(uris.AMENDMENT_PATH), bind(contributions.amendment_document),

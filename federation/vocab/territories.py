@@ -21,7 +21,8 @@ def _instant(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def territory_question(detail: ProposalDetail, question: dict, shown_again_at: datetime | None = None) -> dict:
+def territory_question(detail: ProposalDetail, question: dict,
+                       shown_again_at: datetime | None = None) -> dict:
     """The Question with `updated`: the last change of its content, status or answer, or
     the moment moderation showed it again (a territory restores it only when `updated` is
     newer than the deletion it received)."""
