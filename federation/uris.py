@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from node.origins import DEFAULT_PORTS, authority_of
+from node.origins import origin_of as parse_origin
+
 ActorKind = Literal["node", "debate", "member"]
 
 # Route templates (aiohttp syntax). Actor sub-resources hang off the actor's own path.
@@ -40,30 +43,13 @@ ARGUMENT_PATH = "/arguments/{id}"
 ARGUMENT_CREATE_PATH = ARGUMENT_PATH + "/create"
 AMENDMENT_PATH = "/amendements/{id}"
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAME = r"[a-z0-9_-]{1,60}"
 _LOCAL_PATH = re.compile(
     rf"^(?:(?P<node>/actor)|/debats/(?P<debate>{_NAME})|/membres/(?P<member>{_NAME}))$"
 )
 
-Origin = tuple[str, str, int]
-
-
-def _parse_origin(url: str) -> Origin | None:
-    """(scheme, host, port) of an absolute http(s) URL, default port made explicit; else None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.username or parts.password:
-        return None
-    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
-
-
 # Pure, and asked for the same few URLs many times a request.
-origin_of = functools.lru_cache(maxsize=4096)(_parse_origin)
+origin_of = functools.lru_cache(maxsize=4096)(parse_origin)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -74,8 +60,7 @@ def _origin_prefix(url: str) -> str | None:
     origin = origin_of(url)
     if origin is None:
         return None
-    scheme, host, port = origin
-    prefix = f"{scheme}://{host if port == _DEFAULT_PORTS[scheme] else f'{host}:{port}'}/"
+    prefix = f"{origin[0]}://{authority_of(origin)}/"
     return prefix if url.startswith(prefix) else None
 
 
@@ -86,7 +71,7 @@ def same_origin(url: str, other: str) -> bool:
     prefix = _origin_prefix(other)
     if prefix is not None and url.startswith(prefix):
         return True
-    mine = _parse_origin(url)
+    mine = parse_origin(url)
     return mine is not None and mine == origin_of(other)
 
 
@@ -95,8 +80,8 @@ def host_of(url: str) -> str:
     origin = origin_of(url)
     if origin is None:
         raise ValueError(f"not an absolute http(s) URL: {url[:200]!r}")
-    scheme, host, port = origin
-    return host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    scheme, host, port = origin  # authority_of, inlined: this runs per inbox request
+    return host if port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
 
 
 def hostname_of(url: str) -> str:

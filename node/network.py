@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .model import AnswerKind, ChoiceCounts, DebateStatus, Page, ProposalStatus, Tally
+from .origins import authority_of, origin_of
 from .ports import Clock
 
 # --- Bounds ----------------------------------------------------------------------------------
@@ -298,7 +298,6 @@ _DROPPED = re.compile(
 _SPACES = re.compile(r"\s+")
 _THEME = re.compile(r"^[^\W_][\w-]{0,%d}$" % (MAX_THEME - 1))
 _HASHTAG = re.compile(r"(?<![\w#&])#([^\W_][\w-]{0,%d})(?![\w-])" % (MAX_THEME - 1))
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def clean_text(value: object, what: str, *, max_length: int, single_line: bool = False,
@@ -318,23 +317,10 @@ def clean_text(value: object, what: str, *, max_length: int, single_line: bool =
     return text
 
 
-def origin_of(url: str) -> tuple[str, str, int] | None:
-    """(scheme, host, port) of an absolute http(s) URL without credentials; else None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname or parts.username or parts.password:
-        return None
-    return scheme, parts.hostname.lower().rstrip("."), port or _DEFAULT_PORTS[scheme]
-
-
 def host_of(url: str) -> str:
     """The host as the network view shows it, with its port when it is not the default."""
-    scheme, host, port = origin_of(url) or ("", "", 0)
-    return host if port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    origin = origin_of(url)
+    return authority_of(origin) if origin is not None else ":0"
 
 
 def check_url(value: object, what: str) -> str:
