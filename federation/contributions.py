@@ -91,7 +91,7 @@ async def announce_received(fed: Deps, conn, *, debate: Debate, activity: dict,
         and origin_of(r.ap_id) != origin_of(sender)]
     if not recipients:
         return 0
-    announce = vocab.announce_of(outbox.new_activity_id(fed), group.ap_id, activity,
+    announce = vocab.announce_of(fed.uris.new_activity_uri(), group.ap_id, activity,
                            published=fed.now())
     return await outbox.enqueue(fed, conn, activity=announce, actor=group,
                                 inboxes=outbox.inboxes_of(recipients), is_public=False,

@@ -26,7 +26,7 @@ async def follow(fed: Deps, local: LocalActor, target_uri: str) -> Following:
         existing = await repo.find_following(local.owner, target.ap_id)
         if existing is not None:
             return existing
-        activity = vocab.Follow(outbox.new_activity_id(fed), local.ap_id, target.ap_id)
+        activity = vocab.Follow(fed.uris.new_activity_uri(), local.ap_id, target.ap_id)
         row = await repo.add_following(local.owner, target.ap_id, activity.id, fed.now())
         await outbox.enqueue(fed, tx.conn, activity=vocab.to_ap_follow(activity), actor=local,
                              inboxes=[target.inbox])
@@ -42,7 +42,7 @@ async def unfollow(fed: Deps, local: LocalActor, target_uri: str) -> bool:
         if row is None:
             return False
         await repo.delete_following(row.id)
-        undo = vocab.Response("Undo", outbox.new_activity_id(fed), local.ap_id, row.follow_ap_id,
+        undo = vocab.Response("Undo", fed.uris.new_activity_uri(), local.ap_id, row.follow_ap_id,
                               "Follow", vocab.Follow(row.follow_ap_id, local.ap_id, target.ap_id))
         await outbox.enqueue(fed, tx.conn, activity=vocab.to_ap_response(undo), actor=local,
                              inboxes=[target.inbox])
@@ -53,7 +53,7 @@ async def queue_response(fed: Deps, conn, kind: str, local: LocalActor,
                          follower: RemoteActor, follow_ap_id: str) -> None:
     """Queue an Accept or Reject of a Follow, echoing it with its id (Mastodon accept.rb)."""
     follow = vocab.Follow(follow_ap_id, follower.ap_id, local.ap_id)
-    response = vocab.Response(kind, outbox.new_activity_id(fed), local.ap_id, follow_ap_id,
+    response = vocab.Response(kind, fed.uris.new_activity_uri(), local.ap_id, follow_ap_id,
                               "Follow", follow)
     await outbox.enqueue(fed, conn, activity=vocab.to_ap_response(response), actor=local,
                          inboxes=[follower.inbox])

@@ -2,10 +2,10 @@
 inside the caller's transaction. Sending is delivery.py's job; choosing inboxes is ours."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
+from node.origins import DEFAULT_PORTS
 from storage.repos.follows import Recipient
 from storage.repos.outbox import OutboxRepo
 
@@ -13,10 +13,6 @@ from . import vocab
 from .deps import Deps
 from .local_actors import LocalActor
 from .uris import origin_of
-
-
-def new_activity_id(fed: Deps) -> str:
-    return fed.uris.activity_uri(str(uuid.uuid4()))
 
 
 def inboxes_of(recipients: Iterable[Recipient], *, shared: bool = True) -> list[str]:
@@ -37,11 +33,8 @@ def deliverable(fed: Deps, inboxes: Iterable[str]) -> list[tuple[str, str]]:
         scheme, host, port = origin
         if blocked(host):
             continue  # nothing is delivered to a blocked domain
-        targets.append((inbox, host if port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"))
+        targets.append((inbox, host if port == DEFAULT_PORTS[scheme] else f"{host}:{port}"))
     return targets
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 async def enqueue(fed: Deps, conn, *, activity: dict, actor: LocalActor,

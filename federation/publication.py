@@ -13,7 +13,7 @@ from node.events import Event
 from node.model import DebateStatus
 from storage.repos.follows import Recipient
 
-from . import outbox, proposals, vocab
+from . import proposals, vocab
 from .deps import Deps
 from .local_actors import LocalActor
 from .uris import FOLLOWERS, Uris
@@ -65,7 +65,7 @@ class Context:
         return True
 
     def new_id(self) -> str:
-        return outbox.new_activity_id(self.fed)
+        return self.fed.uris.new_activity_uri()
 
     def node(self) -> LocalActor:
         return self.fed.local.node()

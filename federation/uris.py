@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -160,6 +161,10 @@ class Uris:
 
     def activity_uri(self, uuid: str) -> str:
         return self.base + ACTIVITY_PATH.format(uuid=uuid)
+
+    def new_activity_uri(self) -> str:
+        """A fresh id for an activity we send."""
+        return self.activity_uri(str(uuid.uuid4()))
 
     def context_uri(self) -> str:
         return self.base + CONTEXT_PATH

@@ -57,7 +57,7 @@ async def sink(fake_dns):
 async def _queue(node, inboxes=(SINK_INBOX,)) -> int:
     fed = node.fed
     activity = {"@context": "https://www.w3.org/ns/activitystreams",
-                "id": outbox.new_activity_id(fed.deps), "type": "Follow",
+                "id": fed.uris.new_activity_uri(), "type": "Follow",
                 "actor": fed.uris.node_actor_uri(), "object": "http://sink.test/users/s"}
     async with fed.db.transaction() as tx:
         return await outbox.enqueue(fed.deps, tx.conn, activity=activity, actor=fed.local.node(),

@@ -41,7 +41,7 @@ def test_only_domain_names_can_be_blocked(value):
 async def _queue(node, inboxes) -> int:
     fed = node.fed
     activity = {"@context": "https://www.w3.org/ns/activitystreams",
-                "id": outbox.new_activity_id(fed.deps), "type": "Follow",
+                "id": fed.uris.new_activity_uri(), "type": "Follow",
                 "actor": fed.uris.node_actor_uri(), "object": "http://sink.test/users/s"}
     async with fed.db.transaction() as tx:
         return await outbox.enqueue(fed.deps, tx.conn, activity=activity, actor=fed.local.node(),

@@ -93,7 +93,7 @@ async def black_hole(fake_dns):
 async def _queue(node, inboxes: list[str]) -> None:
     fed = node.fed
     activity = {"@context": "https://www.w3.org/ns/activitystreams",
-                "id": outbox.new_activity_id(fed.deps), "type": "Announce",
+                "id": fed.uris.new_activity_uri(), "type": "Announce",
                 "actor": fed.uris.node_actor_uri(), "object": fed.uris.node_actor_uri()}
     async with fed.db.transaction() as tx:
         await outbox.enqueue(fed.deps, tx.conn, activity=activity, actor=fed.local.node(),

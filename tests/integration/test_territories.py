@@ -213,7 +213,7 @@ async def test_a_delete_from_the_territory_tombstones_and_a_late_update_stays_de
 
 async def _send_as(node, actor, activity: dict) -> None:
     from federation import outbox, vocab
-    activity = {"@context": vocab.AS_CONTEXT, "id": outbox.new_activity_id(node.fed.deps),
+    activity = {"@context": vocab.AS_CONTEXT, "id": node.fed.uris.new_activity_uri(),
                 "actor": actor.ap_id, **activity}
     async with node.db.transaction() as tx:
         await outbox.enqueue(node.fed.deps, tx.conn, activity=activity, actor=actor,
