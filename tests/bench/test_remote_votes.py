@@ -9,7 +9,7 @@ if str(REPO) not in sys.path:  # bench/ is run from the repository, it is not an
     sys.path.insert(0, str(REPO))
 
 from bench.remote_votes import OPTIONS, expected_totals  # noqa: E402
-from federation.proposals import options  # noqa: E402
+from federation.vocab import options  # noqa: E402
 
 
 def test_each_actors_last_choice_counts_once():

@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 from federation import fanout, vocab
-from federation.fanout import Audience, Publication
+from federation.publication import Audience, Publication
 from node import services
 from node.events import PRIVATE_EVENT_TYPES
 from node.model import DebateStatus, Operator, Role
