@@ -1,18 +1,15 @@
-"""An sqlite3 connection behind aiosqlite's async interface, run on the event loop's thread.
+"""An sqlite3 connection behind aiosqlite's async interface, whose calls complete at once.
 
-The repositories speak aiosqlite (`async with conn.execute(...) as cur`, `await
-cur.fetchall()`, `execute_fetchall`, ...). aiosqlite runs every call on a thread of its own:
-each `await` is a hop there and back (a queue, a thread wake-up, `call_soon_threadsafe`), and
-a read is three of them (execute, fetch, close). Our statements are indexed and bounded
-(keyset pages, aggregates over covering indexes): they take tens of microseconds, far less
-than the hops, which under load dominated a page (issue 3's benchmarks). Here each call runs
-at once and its awaitable is already done. Long work (an online backup) goes to a thread, on
+The repositories speak aiosqlite's interface (`async with conn.execute(...) as cur`, `await
+cur.fetchall()`, `execute_fetchall`, ...). Over this class each call runs at once and its
+awaitable is already done: no thread hop. Our statements are indexed and bounded (keyset
+pages, aggregates over covering indexes): they take tens of microseconds, far less than a
+hop, which under load dominated a page (issue 3's benchmarks).
+
+Two users: the readers, on the loop's thread (in WAL mode a reader never waits for a lock),
+and the write jobs, on the writer's thread (storage/writer.py), where a coroutine over these
+calls runs to its end without a loop. Long work (an online backup) goes to a thread, on
 connections of its own (Database.backup).
-
-The cost: a statement holds the loop while it runs, so statements must stay bounded (they are:
-keyset pages, LIMIT, indexed aggregates). Only readers are inline: in WAL mode they never wait
-for a lock, whereas a write may wait for another process's (busy_timeout), so the writer stays
-on aiosqlite's thread (Database).
 """
 from __future__ import annotations
 
@@ -93,9 +90,12 @@ class InlineConnection:
 
     @classmethod
     def connect(cls, path: Path | str) -> "InlineConnection":
-        # Autocommit (transactions are explicit: BEGIN IMMEDIATE in Database.transaction);
-        # used on the loop's thread only.
+        # Autocommit: transactions are explicit (BEGIN IMMEDIATE, on the writer's thread).
         return cls(sqlite3.connect(path, isolation_level=None))
+
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        return self._conn
 
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Done:
         return _Done(InlineCursor(self._conn.execute(sql, parameters)))

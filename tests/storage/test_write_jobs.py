@@ -1,4 +1,5 @@
-"""Inline write transactions and group commit (Database.shared_transaction), issue 3's votes."""
+"""Write jobs (Database.write): group commit on the writer's thread, each job rolled back alone
+on failure and answered once durable; the writer's connection is the writer thread's own."""
 from __future__ import annotations
 
 import asyncio
@@ -24,12 +25,11 @@ async def _names(db) -> set[str]:
     return {r[0] for r in await db.read().conn.execute_fetchall("SELECT name FROM items")}
 
 
-async def test_concurrent_shared_writes_commit_together_and_answer_after_the_commit(db):
+async def test_concurrent_write_jobs_commit_together_and_answer_after_the_commit(db):
     seen_after: list[bool] = []
 
     async def write(i: int) -> None:
-        async with db.shared_transaction() as tx:
-            await tx.conn.execute("INSERT INTO items VALUES (?)", (f"n{i}",))
+        await db.write(lambda tx: tx.conn.execute("INSERT INTO items VALUES (?)", (f"n{i}",)))
         # Answered only once committed: a reader (another connection) sees it already.
         seen_after.append(f"n{i}" in await _names(db))
 
@@ -37,15 +37,17 @@ async def test_concurrent_shared_writes_commit_together_and_answer_after_the_com
     await asyncio.gather(*(write(i) for i in range(40)))
     assert await _names(db) == {f"n{i}" for i in range(40)}
     assert all(seen_after) and len(seen_after) == 40
-    assert db.commits - before < 40  # shared: fewer commits than writes
+    assert db.commits - before < 40  # grouped: fewer commits than writes
 
 
-async def test_a_failing_shared_write_rolls_back_only_itself(db):
+async def test_a_failing_job_rolls_back_only_itself(db):
+    async def job(tx, i: int) -> None:
+        await tx.conn.execute("INSERT INTO items VALUES (?)", (f"n{i}",))
+        if i % 3 == 0:
+            raise ValueError(f"refused {i}")
+
     async def write(i: int) -> None:
-        async with db.shared_transaction() as tx:
-            await tx.conn.execute("INSERT INTO items VALUES (?)", (f"n{i}",))
-            if i % 3 == 0:
-                raise ValueError(f"refused {i}")
+        await db.write(lambda tx: job(tx, i))
 
     results = await asyncio.gather(*(write(i) for i in range(12)), return_exceptions=True)
     failed = {i for i, r in enumerate(results) if isinstance(r, ValueError)}
@@ -53,21 +55,32 @@ async def test_a_failing_shared_write_rolls_back_only_itself(db):
     assert await _names(db) == {f"n{i}" for i in range(12) if i % 3}
 
 
-async def test_a_constraint_error_in_one_shared_write_spares_the_others(db):
+async def test_a_constraint_error_in_one_job_spares_the_others_of_its_group(db):
     async def write(name: str) -> None:
-        async with db.shared_transaction() as tx:
-            await tx.conn.execute("INSERT INTO items VALUES (?)", (name,))
+        await db.write(lambda tx: tx.sqlite.execute("INSERT INTO items VALUES (?)", (name,)))
 
-    results = await asyncio.gather(write("a"), write("a"), write("b"), return_exceptions=True)
+    before = db.commits
+    async with db.transaction():  # holds the writer while the three jobs queue up
+        writes = [asyncio.create_task(write(name)) for name in ("a", "a", "b")]
+        await asyncio.sleep(0)
+    results = await asyncio.gather(*writes, return_exceptions=True)
+    assert db.commits == before + 2  # the transaction, then the three jobs in one
     assert isinstance(results[1], sqlite3.IntegrityError)
     assert results[0] is None and results[2] is None
     assert await _names(db) == {"a", "b"}
 
 
-async def test_shared_and_ordinary_transactions_never_lose_an_update(db):
-    async def bump(shared: bool) -> None:
-        context = db.shared_transaction() if shared else db.transaction()
-        async with context as tx:
+async def test_write_jobs_and_transactions_never_lose_an_update(db):
+    async def job(tx) -> None:
+        async with tx.conn.execute("SELECT n FROM counter") as cur:
+            n = (await cur.fetchone())[0]
+        await tx.conn.execute("UPDATE counter SET n = ?", (n + 1,))
+
+    async def bump(as_job: bool) -> None:
+        if as_job:
+            await db.write(job)
+            return
+        async with db.transaction() as tx:
             async with tx.conn.execute("SELECT n FROM counter") as cur:
                 n = (await cur.fetchone())[0]
             await asyncio.sleep(0)  # give other tasks every chance to interleave
@@ -78,14 +91,22 @@ async def test_shared_and_ordinary_transactions_never_lose_an_update(db):
     assert rows[0][0] == 60
 
 
-async def test_an_inline_transaction_rolls_back_on_error(db):
-    with pytest.raises(RuntimeError):
-        async with db.transaction(inline=True) as tx:
-            await tx.conn.execute("INSERT INTO items VALUES ('gone')")
-            raise RuntimeError("boom")
-    async with db.transaction(inline=True) as tx:
-        await tx.conn.execute("INSERT INTO items VALUES ('kept')")
+async def test_a_job_that_awaits_anything_but_the_database_is_refused_and_leaves_nothing(db):
+    async def job(tx) -> None:
+        await tx.conn.execute("INSERT INTO items VALUES ('gone')")
+        await asyncio.sleep(0)  # no loop on the writer's thread
+
+    with pytest.raises(RuntimeError, match="awaited something other than the database"):
+        await db.write(job)
+    await db.write(lambda tx: tx.conn.execute("INSERT INTO items VALUES ('kept')"))
     assert await _names(db) == {"kept"}
+
+
+async def test_the_writer_connection_belongs_to_the_writer_thread(db):
+    # A job's transaction object smuggled out to the loop: its connection refuses this thread.
+    tx = await db.write(lambda tx: tx)
+    with pytest.raises(sqlite3.ProgrammingError, match="thread"):
+        tx.sqlite.execute("SELECT 1")
 
 
 async def test_waiting_for_another_process_lock_does_not_hold_the_loop(db):
@@ -101,8 +122,7 @@ async def test_waiting_for_another_process_lock_does_not_hold_the_loop(db):
             ticks += 1
 
     async def write() -> None:
-        async with db.shared_transaction() as tx:
-            await tx.conn.execute("INSERT INTO items VALUES ('late')")
+        await db.write(lambda tx: tx.conn.execute("INSERT INTO items VALUES ('late')"))
 
     clock = asyncio.create_task(ticker())
     writing = asyncio.create_task(write())
@@ -115,7 +135,7 @@ async def test_waiting_for_another_process_lock_does_not_hold_the_loop(db):
     assert await _names(db) == {"late"}
 
 
-async def test_a_shared_write_that_cannot_take_the_lock_fails_clearly_and_the_next_works(tmp_path):
+async def test_a_write_that_cannot_take_the_lock_fails_clearly_and_the_next_works(tmp_path):
     db = await Database(tmp_path / "busy.sqlite3", busy_timeout_ms=100).open()
     try:
         async with db.transaction() as tx:
@@ -124,8 +144,7 @@ async def test_a_shared_write_that_cannot_take_the_lock_fails_clearly_and_the_ne
         other.execute("BEGIN IMMEDIATE")
 
         async def write(name: str) -> None:
-            async with db.shared_transaction() as tx:
-                await tx.conn.execute("INSERT INTO items VALUES (?)", (name,))
+            await db.write(lambda tx: tx.conn.execute("INSERT INTO items VALUES (?)", (name,)))
 
         results = await asyncio.gather(write("a"), write("b"), return_exceptions=True)
         assert all(isinstance(r, sqlite3.OperationalError) for r in results)
@@ -137,24 +156,26 @@ async def test_a_shared_write_that_cannot_take_the_lock_fails_clearly_and_the_ne
         await db.close()
 
 
-async def test_a_write_in_one_call_commits_its_statements_together(db):
-    def write(conn: sqlite3.Connection) -> int:
+async def test_a_plain_sqlite3_job_commits_its_statements_together(db):
+    def write(tx) -> int:
+        conn = tx.sqlite
         conn.executemany("INSERT INTO items VALUES (?)", [("a",), ("b",)])
         return conn.execute("SELECT count(*) FROM items").fetchone()[0]
 
     before = db.commits
-    assert await db.write_in_one_call(write) == 2
+    assert await db.write(write) == 2
     assert await _names(db) == {"a", "b"}  # committed: another connection sees them
     assert db.commits == before + 1
 
 
-async def test_a_write_in_one_call_that_fails_leaves_nothing_and_the_writer_usable(db):
-    def write(conn: sqlite3.Connection) -> None:
+async def test_a_job_that_fails_leaves_nothing_and_the_writer_usable(db):
+    def write(tx) -> None:
+        conn = tx.sqlite
         conn.execute("INSERT INTO items VALUES ('half')")
         conn.execute("INSERT INTO items VALUES ('half')")  # primary key: fails
 
     with pytest.raises(sqlite3.IntegrityError):
-        await db.write_in_one_call(write)
+        await db.write(write)
     assert await _names(db) == set()
     async with db.transaction() as tx:  # no transaction left open on the writer
         await tx.conn.execute("INSERT INTO items VALUES ('after')")
