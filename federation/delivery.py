@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from storage.group_commit import GroupCommit
 from storage.repos.outbox import (
     AttemptRecord,
     Delivery,
@@ -47,7 +48,6 @@ from storage.repos.outbox import (
 from storage.repos.remote import mark_gone_by_inboxes_now
 
 from . import retry
-from .commit import GroupCommit
 from .fetch import FetchError, Identity, SignedPost
 from .retry import Outcome
 
@@ -219,8 +219,8 @@ class DeliveryPool:
             return []
         now = self.fed.now()
         busy, lease_until = dict(self.hosts), now + lease_for(self.fed)
-        claimed = await self.fed.db.write_in_one_call(lambda conn: claim_due_now(
-            conn, now, lease_until, count, per_host=self.per_host, busy=busy))
+        claimed = await self.fed.db.write(lambda tx: claim_due_now(
+            tx.sqlite, now, lease_until, count, per_host=self.per_host, busy=busy))
         if not claimed:
             return []
         # Counted at once (no await since the claim), so that a concurrent claim sees them.

@@ -176,7 +176,7 @@ class InboxRepo:
 def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
                  at: datetime) -> list[bool]:
     """InboxRepo.add_many on a plain sqlite3 connection, inside the caller's transaction
-    (Database.write_in_one_call: the inbox's group commit in one thread call).
+    (a write job: the inbox's group commit, storage/group_commit.py).
 
     One step of SQLite when every record is new, the common case: no RETURNING, whose rows
     come back one step each, and each step hands the GIL back to a busy loop and waits to

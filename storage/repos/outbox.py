@@ -263,8 +263,8 @@ class FanoutRepo:
 def record_attempts_now(conn: sqlite3.Connection, records: list[AttemptRecord],
                         at: datetime) -> None:
     """The outcomes of attempts, on a plain sqlite3 connection inside the caller's transaction
-    (Database.write_in_one_call: the delivery pool's group commit in one thread call instead
-    of three hops, each waiting for a busy loop). Either way the lease is released."""
+    (a write job: the delivery pool's group commit, storage/group_commit.py). Either way the
+    lease is released."""
     finished = [(r.state, r.status, r.error, to_text(at), r.delivery_id)
                 for r in records if r.state is not None]
     again = [(to_text(r.next_attempt_at), r.status, r.error, r.delivery_id)
@@ -285,9 +285,9 @@ def claim_due_now(conn: sqlite3.Connection, now: datetime, lease_until: datetime
     """Lease up to `limit` due deliveries (attempts counted now); an expired lease makes a
     row claimable again after a crash. With `per_host`, no host gets more than that many
     in flight, counting the `busy` ones the caller already has per host (a copy: this runs on
-    the writer's thread, Database.write_in_one_call, inside its transaction: one thread call
-    where a claim through aiosqlite took seven hops, each holding the write lock until a
-    busy loop came back to it, while the pool's outcomes waited for that lock)."""
+    the writer's thread, as a write job, Database.write: one thread round trip where a claim
+    statement by statement took seven, each holding the writer until a busy loop came back
+    to it, while the pool's outcomes waited)."""
     if per_host is None:
         ids = [r[0] for r in conn.execute(
             "SELECT id FROM deliveries WHERE state = 'pending'"
