@@ -14,7 +14,6 @@ connections of its own (Database.backup).
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any, Iterable
 
 
@@ -88,48 +87,14 @@ class InlineConnection:
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn
 
-    @classmethod
-    def connect(cls, path: Path | str) -> "InlineConnection":
-        # Autocommit: transactions are explicit (BEGIN IMMEDIATE, on the writer's thread).
-        return cls(sqlite3.connect(path, isolation_level=None))
-
-    @property
-    def sqlite(self) -> sqlite3.Connection:
-        return self._conn
-
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Done:
         return _Done(InlineCursor(self._conn.execute(sql, parameters)))
 
     def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> _Done:
         return _Done(InlineCursor(self._conn.executemany(sql, parameters)))
 
-    def executescript(self, script: str) -> _Done:
-        return _Done(InlineCursor(self._conn.executescript(script)))
-
     async def execute_fetchall(self, sql: str, parameters: Iterable[Any] = ()) -> list:
         return self._conn.execute(sql, parameters).fetchall()
 
-    async def commit(self) -> None:
-        self._conn.commit()
-
-    async def rollback(self) -> None:
-        self._conn.rollback()
-
     async def close(self) -> None:
         self._conn.close()
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._conn.in_transaction
-
-    @property
-    def total_changes(self) -> int:
-        return self._conn.total_changes
-
-    @property
-    def row_factory(self):
-        return self._conn.row_factory
-
-    @row_factory.setter
-    def row_factory(self, factory) -> None:
-        self._conn.row_factory = factory

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import Page
 
+from ..connection import Connection
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
 
 
@@ -76,7 +75,7 @@ def _delivery(row) -> Delivery:
 
 
 class OutboxRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add_activity(self, *, ap_id: str, type: str, actor: str, key_owner: str, body: str,
@@ -150,18 +149,10 @@ class OutboxRepo:
 
     # -- deliveries
 
-    async def add_delivery(self, activity_id: int, inbox: str, host: str, at: datetime,
-                           send_at: datetime | None = None) -> None:
-        """A pending delivery, due at `send_at` (default: now); a repeated inbox is ignored."""
-        await self.conn.execute(
-            "INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (activity_id, inbox) DO NOTHING",
-            (activity_id, inbox, host, to_text(send_at or at), to_text(at)),
-        )
-
     async def add_deliveries(self, activity_id: int, targets: list[tuple[str, str]],
                              at: datetime, send_at: datetime | None = None) -> None:
-        """`add_delivery` for many (inbox, host) pairs in one statement batch.
+        """Pending deliveries to (inbox, host) pairs, due at `send_at` (default: now), in one
+        statement batch; a repeated inbox is ignored.
 
         Rows are stored (so claimed: by due time, then id) in an order spread over the hosts
         and new for each activity: hosts that are down together tend to sit together in the
@@ -223,7 +214,7 @@ class OutboxRepo:
 class FanoutRepo:
     """The fan-out cursor over the event log, and the events it could not publish."""
 
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def cursor(self) -> int:
