@@ -10,7 +10,6 @@ WAL lets them see the last commit without waiting for the writer, and the read c
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,9 +24,6 @@ from .repos import Repos
 from .writer import COMMIT, ROLLBACK, DatabaseError, Writer
 
 T = TypeVar("T")
-
-log = logging.getLogger(__name__)
-
 
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     # Autocommit: transactions are explicit (BEGIN IMMEDIATE on the writer's thread).

@@ -1,10 +1,10 @@
-"""An sqlite3 connection behind aiosqlite's async interface, whose calls complete at once.
+"""An sqlite3 connection behind the repositories' async interface, whose calls complete at once.
 
-The repositories speak aiosqlite's interface (`async with conn.execute(...) as cur`, `await
-cur.fetchall()`, `execute_fetchall`, ...). Over this class each call runs at once and its
-awaitable is already done: no thread hop. Our statements are indexed and bounded (keyset
-pages, aggregates over covering indexes): they take tens of microseconds, far less than a
-hop, which under load dominated a page (issue 3's benchmarks).
+The repositories speak one connection interface (storage/connection.py, aiosqlite's shape:
+`async with conn.execute(...) as cur`, `await cur.fetchall()`, `execute_fetchall`). Over this
+class each call runs at once and its awaitable is already done: no thread hop. Our statements
+are indexed and bounded (keyset pages, aggregates over covering indexes): they take tens of
+microseconds, far less than a hop, which under load dominated a page (issue 3's benchmarks).
 
 Two users: the readers, on the loop's thread (in WAL mode a reader never waits for a lock),
 and the write jobs, on the writer's thread (storage/writer.py), where a coroutine over these
@@ -82,7 +82,7 @@ class _Done:
 
 
 class InlineConnection:
-    """The subset of aiosqlite.Connection that storage uses, without a thread."""
+    """storage/connection.py's Connection over an sqlite3 connection, without a thread."""
 
     def __init__(self, conn: sqlite3.Connection):
         self._conn = conn

@@ -1,9 +1,10 @@
 """The connection a `Database.transaction()` body sees: statements sent to the writer's thread.
 
-The repositories speak aiosqlite's interface (`async with conn.execute(...) as cur`, `await
-cur.fetchone()`, `execute_fetchall`). Here each statement is one round trip to the writer
-(storage/writer.py): it runs there and its rows come back all at once (our statements are
-bounded: keyset pages, LIMIT, indexed aggregates), so a read is one hop, not three.
+The repositories speak one connection interface (storage/connection.py, aiosqlite's shape:
+`async with conn.execute(...) as cur`, `await cur.fetchone()`, `execute_fetchall`). Here each
+statement is one round trip to the writer (storage/writer.py): it runs there and its rows come
+back all at once (our statements are bounded: keyset pages, LIMIT, indexed aggregates), so a
+read is one hop, not three.
 """
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ class _Statement:
 
 
 class LentConnection:
-    """The subset of aiosqlite.Connection that storage uses, over one lent transaction."""
+    """storage/connection.py's Connection over one lent transaction."""
 
     def __init__(self, writer: Writer, lend: Lend):
         self.writer = writer

@@ -58,12 +58,12 @@ def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None)
         # user_version lives in the database header and is transactional, so a failed
         # migration leaves both the schema and the version as they were.
         try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
+            conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n;"
+                               f"PRAGMA user_version = {migration.version};\nCOMMIT;")
         except Exception as exc:
             if conn.in_transaction:
                 conn.rollback()
-            raise MigrationError(f"migration {migration.name} failed and was rolled back: {exc}") from exc
+            raise MigrationError(
+                f"migration {migration.name} failed and was rolled back: {exc}") from exc
         applied.append(migration.name)
     return applied

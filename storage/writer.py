@@ -21,15 +21,12 @@ Results go back to the loop through `call_soon_threadsafe`, one call per group.
 from __future__ import annotations
 
 import asyncio
-import logging
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 MAX_BATCH = 500  # jobs per transaction: bounds how long one COMMIT keeps the others waiting
 
@@ -219,7 +216,7 @@ class Writer:
     def _call(self, call: Call) -> None:
         try:
             value = call.run(self._conn)
-        except Exception as exc:
+        except BaseException as exc:  # the thread must outlive any job
             self._answer(call.future, error=exc)
         else:
             self._answer(call.future, value)
@@ -243,7 +240,7 @@ class Writer:
                 value = run_to_end(job.run(self._tx))
                 if not alone:
                     conn.execute("RELEASE job")
-            except Exception as exc:
+            except BaseException as exc:  # the thread must outlive any job
                 done.append((job, None, exc))
                 if not conn.in_transaction:
                     # SQLite rolled the whole transaction back (disk full, I/O error): the
@@ -312,7 +309,7 @@ class Writer:
                 return
             try:
                 value = kind(conn)
-            except Exception as exc:
+            except BaseException as exc:  # the thread must outlive any job
                 self._answer(future, error=exc)
             else:
                 self._answer(future, value)

@@ -35,7 +35,9 @@ class MemberRepo:
         self.conn = conn
 
     async def _one(self, where: str, *args) -> Member | None:
-        async with self.conn.execute(f"SELECT {MEMBER_COLUMNS} FROM members WHERE {where}", args) as cur:
+        async with self.conn.execute(
+            f"SELECT {MEMBER_COLUMNS} FROM members WHERE {where}", args
+        ) as cur:
             row = await cur.fetchone()
         return member_from_row(row) if row else None
 
