@@ -180,3 +180,58 @@ async def test_a_job_that_fails_leaves_nothing_and_the_writer_usable(db):
     async with db.transaction() as tx:  # no transaction left open on the writer
         await tx.conn.execute("INSERT INTO items VALUES ('after')")
     assert await _names(db) == {"after"}
+
+
+async def test_jobs_whose_transaction_sqlite_rolled_back_are_written_again(db):
+    # Given three jobs in one group, the second of which loses the whole transaction (as
+    # SQLite does on a full disk or an I/O error) and fails
+    def lose_it(tx) -> None:
+        tx.sqlite.execute("INSERT INTO items VALUES ('lost')")
+        tx.sqlite.execute("ROLLBACK")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    def insert(name: str):
+        return lambda tx: tx.sqlite.execute("INSERT INTO items VALUES (?)", (name,))
+
+    async with db.transaction():  # holds the writer while the three queue up
+        jobs = [asyncio.create_task(db.write(job)) for job in (insert("a"), lose_it, insert("c"))]
+        await asyncio.sleep(0)
+    results = await asyncio.gather(*jobs, return_exceptions=True)
+    # Then only that one fails; the first, whose work was lost with it, was written again
+    assert results[0] is not None and isinstance(results[1], sqlite3.OperationalError)
+    assert await _names(db) == {"a", "c"}
+
+
+async def test_a_transaction_given_up_while_waiting_for_the_lock_leaves_the_writer_usable(db):
+    other = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with db.transaction() as tx:
+            await tx.conn.execute("INSERT INTO items VALUES ('never')")
+
+    # When a transaction waiting for another process's lock is cancelled
+    waiting = asyncio.create_task(write())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.to_thread(other.commit)
+    other.close()
+    # Then its body never ran, and the next writes of both kinds go through
+    async with db.transaction() as tx:
+        await tx.conn.execute("INSERT INTO items VALUES ('t')")
+    await db.write(lambda tx: tx.sqlite.execute("INSERT INTO items VALUES ('j')"))
+    assert await _names(db) == {"t", "j"}
+
+
+async def test_writes_after_close_fail_clearly(tmp_path):
+    from storage.db import DatabaseError
+
+    db = await Database(tmp_path / "closed.sqlite3").open()
+    await db.close()
+    with pytest.raises(DatabaseError, match="not open"):
+        await db.write(lambda tx: None)
+    with pytest.raises(DatabaseError, match="not open"):
+        async with db.transaction():
+            pass
