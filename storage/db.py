@@ -18,10 +18,10 @@ from typing import AsyncIterator, TypeVar
 
 from .cache import ReadCache
 from .inline import InlineConnection
-from .lent import LentConnection
+from .lent import COMMIT, ROLLBACK, Lend, LentConnection
 from .migrate import Migration, migrate, schema_version
 from .repos import Repos
-from .writer import COMMIT, ROLLBACK, DatabaseError, Writer
+from .writer import DatabaseError, Writer
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
 
 def _seen(future: asyncio.Future) -> None:
     if not future.cancelled():
-        future.exception()  # a failed ROLLBACK after a failed body: the body's error wins
+        future.exception()  # retrieved: nobody awaits a rolled-back body's job
 
 
 class Transaction(Repos):
@@ -115,20 +115,27 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """One write transaction whose body runs on the loop; commits on success, rolls back
-        on any exception. Each statement is one round trip to the writer's thread, which the
-        transaction holds until it ends: for the many writes that are neither hot nor
-        expressible as a `write` job (they await other things between statements)."""
-        writer = self._open_writer()
-        lend = writer.lend()
+        on any exception. A write job queued alone that lends the writer to the body
+        (storage/lent.py): each statement is one round trip to the writer's thread, which
+        the transaction holds until it ends. For the writes that are neither hot nor a `write`
+        job (they await other things between statements)."""
+        lend = Lend(asyncio.get_running_loop())
+        done = self._open_writer().submit(lend.serve, alone=True)
         ended = False
         try:
-            await lend.begun
-            yield Transaction(LentConnection(writer, lend), lend.event_appended)
+            await asyncio.wait((lend.begun, done), return_when=asyncio.FIRST_COMPLETED)
+            if not lend.begun.done():
+                await done  # BEGIN IMMEDIATE failed (busy), or the writer closed: raises
+            yield Transaction(LentConnection(lend), lend.event_appended)
             ended = True
-            await writer.request(lend, COMMIT)
+            lend.end(COMMIT)
+            await done
         finally:
-            if not ended:  # always end it: the writer's thread waits for the last request
-                writer.request(lend, ROLLBACK).add_done_callback(_seen)
+            if not ended:
+                lend.end(ROLLBACK)
+                done.add_done_callback(_seen)  # BodyFailed: the body's own error goes on
+        if lend.events:
+            self.new_work.set()
 
     def _group_written(self, kept: bool, events: bool) -> None:
         if kept:

@@ -7,14 +7,12 @@ once its job is durable. The connection is created on this thread and sqlite3 ch
 other thread uses it. A wait for another process's lock (busy_timeout: the CLI, a backup)
 blocks this thread, never the event loop.
 
-Two kinds of queued work:
-- a job, `job(tx)`: plain code run on this thread, batched with its neighbours. It may be an
-  async function over the repositories (`tx.votes.put(...)`): their statements complete at
-  once here (storage/inline.py), so the coroutine is driven to its end without a loop; one
-  that waits on anything else is refused.
-- a lent transaction (Database.transaction()): the async body runs on the loop and sends each
-  statement here, one thread round trip per statement; it has a transaction of its own,
-  since a body that already ran cannot be run again if its group had to be.
+A job, `job(tx)`, is plain code run on this thread. It may be an async function over the
+repositories (`tx.votes.put(...)`): their statements complete at once here (storage/inline.py),
+so the coroutine is driven to its end without a loop; one that waits on anything else is
+refused. A job queued `alone` gets a transaction of its own: Database.transaction() is such a
+job, which lends the connection to an async body on the loop (storage/lent.py), and a body
+that already ran could not be run again if a group's transaction were lost.
 
 Results go back to the loop through `call_soon_threadsafe`, one call per group.
 """
@@ -40,11 +38,12 @@ class WriterClosed(DatabaseError):
 
 
 class Job:
-    __slots__ = ("run", "future")
+    __slots__ = ("run", "future", "alone")
 
-    def __init__(self, run: Callable[[Any], Any], future: asyncio.Future):
+    def __init__(self, run: Callable[[Any], Any], future: asyncio.Future, alone: bool):
         self.run = run
         self.future = future
+        self.alone = alone
 
 
 class Call:
@@ -57,21 +56,6 @@ class Call:
         self.future = future
 
 
-class Lend:
-    """A transaction whose statements come one by one from the loop (Database.transaction)."""
-
-    __slots__ = ("requests", "begun", "events")
-
-    def __init__(self, begun: asyncio.Future):
-        self.requests: queue.SimpleQueue = queue.SimpleQueue()
-        self.begun = begun
-        self.events = False  # set on the loop when the body appends an event
-
-    def event_appended(self) -> None:
-        self.events = True
-
-
-COMMIT, ROLLBACK = "commit", "rollback"
 _STOP = object()
 
 
@@ -89,7 +73,8 @@ def run_to_end(result: Any) -> Any:
     raise RuntimeError("a write job awaited something other than the database")
 
 
-def _settle(future: asyncio.Future, value: Any, error: BaseException | None) -> None:
+def settle(future: asyncio.Future, value: Any, error: BaseException | None) -> None:
+    """Called on the loop (through call_soon_threadsafe) with what the writer's thread found."""
     if future.done():  # its caller went away (cancelled)
         return
     if error is None:
@@ -125,26 +110,16 @@ class Writer:
         self._thread.start()
         await self.call(lambda conn: None)  # raises what connecting raised
 
-    async def submit(self, run: Callable[[Any], Any]) -> Any:
+    def submit(self, run: Callable[[Any], Any], *, alone: bool = False) -> asyncio.Future:
+        """Queue `run(tx)`; the future has its value once committed, or its exception."""
         future = self._loop.create_future()
-        self._put(Job(run, future))
-        return await future
+        self._put(Job(run, future, alone))
+        return future
 
     async def call(self, run: Callable[[sqlite3.Connection], Any]) -> Any:
         future = self._loop.create_future()
         self._put(Call(run, future))
         return await future
-
-    def lend(self) -> Lend:
-        lend = Lend(self._loop.create_future())
-        self._put(lend)
-        return lend
-
-    def request(self, lend: Lend, kind: Any) -> asyncio.Future:
-        """Queue a statement (a function of the connection), COMMIT or ROLLBACK on `lend`."""
-        future = self._loop.create_future()
-        lend.requests.put((kind, future))
-        return future
 
     async def close(self) -> None:
         if not self._open:
@@ -160,7 +135,7 @@ class Writer:
 
     def _answer(self, future: asyncio.Future, value: Any = None,
                 error: BaseException | None = None) -> None:
-        self._loop.call_soon_threadsafe(_settle, future, value, error)
+        self._loop.call_soon_threadsafe(settle, future, value, error)
 
     # -- on the writer's thread
 
@@ -181,21 +156,19 @@ class Writer:
             if item is _STOP:
                 break
             if failure is not None:
-                self._answer(item.begun if isinstance(item, Lend) else item.future, error=failure)
+                self._answer(item.future, error=failure)
             elif isinstance(item, Job):
                 batch = [item]
-                while len(batch) < MAX_BATCH:
+                while not item.alone and len(batch) < MAX_BATCH:
                     try:
                         following = self._queue.get_nowait()
                     except queue.Empty:
                         break
-                    if not isinstance(following, Job):
+                    if not isinstance(following, Job) or following.alone:
                         carry = following
                         break
                     batch.append(following)
                 self._commit_group(batch)
-            elif isinstance(item, Lend):
-                self._serve(item)
             else:
                 self._call(item)
         self._drain()
@@ -208,10 +181,10 @@ class Writer:
             except queue.Empty:
                 break
             if item is not _STOP:
-                self._answer(item.begun if isinstance(item, Lend) else item.future, error=closed)
+                self._answer(item.future, error=closed)
         if self._conn is not None:
             self._conn.close()
-        self._loop.call_soon_threadsafe(_settle, self._stopped, None, None)
+        self._loop.call_soon_threadsafe(settle, self._stopped, None, None)
 
     def _call(self, call: Call) -> None:
         try:
@@ -238,6 +211,8 @@ class Writer:
                 if not alone:
                     conn.execute("SAVEPOINT job")
                 value = run_to_end(job.run(self._tx))
+                if not conn.in_transaction:  # ended under the job, which went on regardless
+                    raise DatabaseError("the transaction was rolled back under this write")
                 if not alone:
                     conn.execute("RELEASE job")
             except BaseException as exc:  # the thread must outlive any job
@@ -275,41 +250,4 @@ class Writer:
         # On the loop: the database's counters first, then the callers, who may read them.
         self._on_group(kept, events)
         for future, value, error in done:
-            _settle(future, value, error)
-
-    def _serve(self, lend: Lend) -> None:
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            self._answer(lend.begun, error=exc)
-            began = False
-        else:
-            self._answer(lend.begun)
-            began = True
-        while True:  # the loop side always ends with COMMIT or ROLLBACK, even when cancelled
-            kind, future = lend.requests.get()
-            if kind == COMMIT or kind == ROLLBACK:
-                try:
-                    if began and kind == COMMIT:
-                        if not conn.in_transaction:  # SQLite rolled it back under a statement
-                            raise sqlite3.OperationalError("the transaction was rolled back")
-                        conn.commit()
-                    elif conn.in_transaction:
-                        conn.rollback()
-                except Exception as exc:
-                    if conn.in_transaction:
-                        conn.rollback()
-                    self._answer(future, error=exc)
-                else:
-                    committed = began and kind == COMMIT
-                    self._loop.call_soon_threadsafe(
-                        self._finish_group, [(future, None, None)], committed,
-                        committed and lend.events)
-                return
-            try:
-                value = kind(conn)
-            except BaseException as exc:  # the thread must outlive any job
-                self._answer(future, error=exc)
-            else:
-                self._answer(future, value)
+            settle(future, value, error)

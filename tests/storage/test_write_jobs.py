@@ -235,3 +235,15 @@ async def test_writes_after_close_fail_clearly(tmp_path):
     with pytest.raises(DatabaseError, match="not open"):
         async with db.transaction():
             pass
+
+
+async def test_a_transaction_lost_under_its_body_is_reported_not_committed_silently(db):
+    from storage.db import DatabaseError
+
+    with pytest.raises(DatabaseError, match="rolled back"):
+        async with db.transaction() as tx:
+            await tx.conn.execute("INSERT INTO items VALUES ('gone')")
+            await tx.conn.execute("ROLLBACK")  # as SQLite does itself on an I/O error
+    with pytest.raises(DatabaseError, match="rolled back"):
+        await db.write(lambda tx: tx.sqlite.execute("ROLLBACK"))
+    assert await _names(db) == set()
