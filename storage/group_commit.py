@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from .db import Database
+from .writer import settle
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class GroupCommit(Generic[T, R]):
             results = await self._write([item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
-                _answer(batch[0][1], error=exc)
+                settle(batch[0][1], None, exc)
                 return
             log.warning("a group of %d writes failed (%s): each alone", len(batch), exc)
             written = False
@@ -84,27 +85,18 @@ class GroupCommit(Generic[T, R]):
                 try:
                     [result] = await self._write([item])
                 except Exception as alone:
-                    _answer(future, error=alone)
+                    settle(future, None, alone)
                 else:
                     written = True
-                    _answer(future, result)
+                    settle(future, result, None)
             if written and self.committed is not None:
                 self.committed()
             return
         if self.committed is not None:
             self.committed()
         for (_, future), result in zip(batch, results, strict=True):
-            _answer(future, result)
+            settle(future, result, None)
 
     async def _write(self, items: list[T]) -> list[R]:
         return await self.db.write(lambda tx: self.write_now(tx.sqlite, items))
 
-
-def _answer(future: asyncio.Future, result: object = None, *,
-            error: BaseException | None = None) -> None:
-    if future.done():  # its caller went away (cancelled)
-        return
-    if error is None:
-        future.set_result(result)
-    else:
-        future.set_exception(error)
