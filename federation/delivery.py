@@ -41,6 +41,7 @@ from typing import Protocol
 
 from node.ports import Clock
 from storage.db import Database
+from storage.group_commit import GroupCommit
 from storage.repos.outbox import (
     AttemptRecord,
     Delivery,
@@ -52,7 +53,6 @@ from storage.repos.outbox import (
 from storage.repos.remote import mark_gone_by_inboxes_now
 
 from . import retry
-from .commit import GroupCommit
 from .fetch import Fetcher, FetchError, Identity, SignedPost
 from .retry import Outcome, RetrySettings
 from .uris import Uris
@@ -234,8 +234,8 @@ class DeliveryPool:
             return []
         now = self.clock.now()
         busy, lease_until = dict(self.hosts), now + lease_for(self.settings.fetch_timeout_seconds)
-        claimed = await self.db.write_in_one_call(lambda conn: claim_due_now(
-            conn, now, lease_until, count, per_host=self.per_host, busy=busy))
+        claimed = await self.db.write(lambda tx: claim_due_now(
+            tx.sqlite, now, lease_until, count, per_host=self.per_host, busy=busy))
         if not claimed:
             return []
         # Counted at once (no await since the claim), so that a concurrent claim sees them.

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from node.ports import Clock
 from storage.db import Database
+from storage.group_commit import GroupCommit
 from storage.repos.inbox import NewInboxMessage
 
 from .actors import RemoteActors, SignatureSchemes
 from .backlog import InboxBacklog
 from .blocks import DomainBlocks
-from .commit import GroupCommit
 from .fetch import Fetcher, Identity
 from .jrd_cache import JrdCache
 from .local_actors import LocalActors

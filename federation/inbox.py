@@ -180,7 +180,7 @@ async def record(fed: Deps, envelope: Envelope, verified: Verified) -> bool:
         signature_scheme=verified.signature.scheme,
         body=envelope.text,
     )
-    # Group commit (federation/commit.py): answered once durable, sharing the transaction
+    # Group commit (storage/group_commit.py): answered once durable, sharing the transaction
     # with the records of concurrent requests.
     added = await fed.inbox_commits.submit(message)
     if verified.signature.scheme == "rfc9421":

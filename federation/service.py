@@ -14,13 +14,13 @@ import aiohttp
 
 from node.ports import Clock
 from storage.db import Database
+from storage.group_commit import GroupCommit
 from storage.repos.inbox import add_many_now
 
 from . import backfill, dispatch, fanout, retention
 from .actors import RemoteActors, SignatureSchemes
 from .backlog import InboxBacklog
 from .blocks import DomainBlocks
-from .commit import GroupCommit
 from .delivery import DeliveryPool, wait_or_timeout
 from .deps import Deps
 from .fetch import Fetcher, Identity, sign_headers

@@ -1,189 +1,53 @@
-"""The Database: one writer connection behind a lock, one reader connection, migrations at open.
+"""The Database: one writer thread (every write), reader connections (every read), migrations.
 
-One connection is one sqlite3 connection with one transaction state, so all writes go through
-`transaction()`, which serialises them; reads elsewhere use the reader (WAL lets it see the last
-commit without waiting for the writer). Reads run inline, on the loop's thread, behind
-aiosqlite's interface (storage/inline.py says why); writes run on aiosqlite's thread.
+Writes go to the writer (storage/writer.py), a thread owning the one writing sqlite3
+connection: `write(job)` queues a job that runs there, committed together with the jobs queued
+with it (group commit); `transaction()` lends the writer to an async body on the loop for one
+transaction of its own. Reads use the readers, inline on the loop's thread (storage/inline.py):
+WAL lets them see the last commit without waiting for the writer, and the read cache
+(storage/cache.py) follows PRAGMA data_version.
 """
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, TypeVar
 
-import aiosqlite
-
 from .cache import ReadCache
 from .inline import InlineConnection
-from .migrate import migrate, schema_version
+from .lent import COMMIT, ROLLBACK, Lend, LentConnection
+from .migrate import Migration, migrate, schema_version
 from .repos import Repos
+from .writer import DatabaseError, Writer
 
 T = TypeVar("T")
 
-log = logging.getLogger(__name__)
-
-
-class _SharedWrite:
-    """`async with db.shared_transaction() as tx`: one member of the current _Group. A class
-    rather than an async generator: every vote goes through it (issue 3's benchmark)."""
-
-    __slots__ = ("db", "group")
-
-    def __init__(self, db: "Database"):
-        self.db = db
-        self.group: _Group | None = None
-
-    async def __aenter__(self) -> Transaction:
-        db = self.db
-        group = db._group
-        if group is None or group.closed:
-            group = db._group = _Group(db)
-        self.group = group
-        group.pending += 1
-        try:
-            await asyncio.shield(group.begun)
-            await group.body.acquire()
-            try:
-                conn = db._writer_inline
-                if group.broken or not conn.in_transaction:
-                    group.broken = True
-                    raise DatabaseError("the shared transaction was rolled back")
-                await conn.execute("SAVEPOINT shared_write")
-            except BaseException:
-                group.body.release()
-                raise
-        except BaseException:
-            self._leave(group)
-            raise
-        return db._inline_tx
-
-    async def __aexit__(self, exc_type, exc, tb) -> bool:
-        group = self.group
-        conn = self.db._writer_inline
-        try:
-            if exc_type is not None:
-                try:
-                    await conn.execute("ROLLBACK TO shared_write")
-                    await conn.execute("RELEASE shared_write")
-                except sqlite3.Error:
-                    group.broken = True  # SQLite rolled the whole transaction back
-                return False  # the member's exception goes on, at once
-            try:
-                await conn.execute("RELEASE shared_write")
-            except sqlite3.Error:
-                group.broken = True
-                raise
-        finally:
-            group.body.release()
-            self._leave(group)
-        await asyncio.shield(group.committed)
-        return False
-
-    @staticmethod
-    def _leave(group: _Group) -> None:
-        group.pending -= 1
-        if group.pending == 0 and group.begun.done() and not group.closed:
-            group.finish()
-
-
-class DatabaseError(Exception):
-    pass
-
-
-async def _connect(path: Path, busy_timeout_ms: int, *, inline: bool):
-    # Readers run inline, on the loop's thread, without aiosqlite's hops (storage/inline.py):
-    # in WAL mode a reader never waits for a lock. The writer stays on aiosqlite's thread: a
-    # write may wait up to busy_timeout for another process (the CLI, a backup), and that
-    # wait must never hold the event loop.
-    if inline:
-        conn = InlineConnection.connect(path)
-    else:
-        # check_same_thread off: inside a transaction that holds the write lock, statements
-        # may run on the loop's thread (Database.transaction(inline=True)); never two at once.
-        conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    # Autocommit: transactions are explicit (BEGIN IMMEDIATE on the writer's thread).
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    await conn.execute("PRAGMA journal_mode = WAL")
-    await conn.execute("PRAGMA synchronous = NORMAL")
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     return conn
 
 
+def _seen(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: nobody awaits a rolled-back body's job
+
+
 class Transaction(Repos):
-    """The repositories bound to the writer inside one BEGIN IMMEDIATE … COMMIT."""
+    """The repositories bound to the writer inside one transaction. In a `write` job, `sqlite`
+    is the writer's sqlite3 connection itself, for jobs written in plain sqlite3."""
 
-
-class _Group:
-    """One shared transaction (Database.shared_transaction): its own tasks take the write lock
-    and BEGIN, then COMMIT once no member is left, so no member's cancellation strands it."""
-
-    def __init__(self, db: "Database"):
-        loop = asyncio.get_running_loop()
-        self.db = db
-        self.pending = 0  # members that joined and have not finished their write
-        self.closed = False  # committing: later writes form the next group
-        self.broken = False  # SQLite rolled the transaction back under a member
-        self.body = asyncio.Lock()  # one member's statements at a time
-        self.begun = loop.create_future()
-        self.committed = loop.create_future()
-        self._begin = asyncio.create_task(self._start())
-        self._commit: asyncio.Task | None = None
-
-    async def _start(self) -> None:
-        locked = False
-        try:
-            await self.db._write_lock.acquire()
-            locked = True
-            await self.db.writer.execute("BEGIN IMMEDIATE")
-        except BaseException as exc:
-            self.closed = True
-            if locked:
-                self.db._write_lock.release()
-            self.begun.set_exception(exc)
-            self.committed.set_exception(exc)
-            self._retrieve()
-            if not isinstance(exc, Exception):
-                raise
-            return  # the members raise it
-        self.begun.set_result(None)
-        if self.pending == 0:  # every member left while it waited
-            self.finish()
-
-    def finish(self) -> None:
-        self.closed = True
-        self._commit = asyncio.create_task(self._end())
-
-    async def _end(self) -> None:
-        conn = self.db.writer
-        try:
-            if self.broken or not conn.in_transaction:
-                raise DatabaseError("the shared transaction was rolled back")
-            await conn.commit()
-            self.db._committed()
-        except BaseException as exc:
-            self.db._events_pending = False
-            try:
-                if conn.in_transaction:
-                    await conn.rollback()
-            finally:
-                self.committed.set_exception(exc)
-                self._retrieve()
-            if not isinstance(exc, Exception):
-                raise
-        else:
-            self.committed.set_result(None)
-        finally:
-            self.db._write_lock.release()
-
-    def _retrieve(self) -> None:
-        # No member may be left to await these futures: mark their exception as seen.
-        for future in (self.begun, self.committed):
-            if future.done() and not future.cancelled():
-                future.exception()
+    def __init__(self, conn, on_event, sqlite: sqlite3.Connection | None = None):
+        super().__init__(conn, on_event=on_event)
+        self.sqlite = sqlite
 
 
 class Database:
@@ -191,36 +55,33 @@ class Database:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self.reader_count = max(1, readers)
-        self._writer: aiosqlite.Connection | None = None
-        self._writer_inline: InlineConnection | None = None
-        self._inline_tx: Transaction | None = None
+        self._writer: Writer | None = None
         self._readers: list[Repos] = []
         self._next_reader = 0
-        self._write_lock = asyncio.Lock()
-        self._group: _Group | None = None  # the shared transaction writes join (group commit)
         self.applied_migrations: list[str] = []
         # Write transactions this process committed: a cache of table data that remembers
         # this number knows whether anything here may have changed since (see LocalActors).
         self.commits = 0
         # Set by a commit that gave the background workers something to do: domain events
         # appended (fan-out), or what a caller signals (the inbox's records); they wait on
-        # it rather than sleep a whole poll interval (federation/context.py).
+        # it rather than sleep a whole poll interval.
         self.new_work = asyncio.Event()
-        self._events_pending = False  # the open transaction appended an event
 
     async def open(self, *, apply_migrations: bool = True) -> "Database":
         if not self.path.parent.is_dir():
             raise DatabaseError(f"the database's directory {self.path.parent} does not exist")
+        path, busy = self.path, self.busy_timeout_ms
+        self._writer = Writer(
+            lambda: _connect(path, busy),
+            lambda conn, on_event: Transaction(InlineConnection(conn), on_event, conn),
+            self._group_written, asyncio.get_running_loop())
         try:
-            self._writer = await _connect(self.path, self.busy_timeout_ms, inline=False)
-            self._writer_inline = InlineConnection(self._writer._conn)  # same sqlite3 connection
-            # Repositories hold nothing but their connection: one set serves every inline write.
-            self._inline_tx = Transaction(self._writer_inline, on_event=self._event_appended)
+            await self._writer.start()
             if apply_migrations:
-                self.applied_migrations = await migrate(self._writer)
+                self.applied_migrations = await self._writer.call(migrate)
             # Reads run inline (no overlap to gain): one reader is enough; more are allowed.
             for _ in range(self.reader_count):
-                reader = await _connect(self.path, self.busy_timeout_ms, inline=True)
+                reader = InlineConnection(_connect(path, busy))
                 await reader.execute("PRAGMA query_only = ON")
                 self._readers.append(Repos(reader, ReadCache(reader)))
         except BaseException:
@@ -231,83 +92,60 @@ class Database:
     async def close(self) -> None:
         for repos in self._readers:
             await repos.conn.close()
+        self._readers = []
         if self._writer is not None:
-            await self._writer.close()
-        self._readers, self._writer = [], None
-        self._writer_inline = self._inline_tx = None
+            writer, self._writer = self._writer, None
+            await writer.close()
 
-    @property
-    def writer(self) -> aiosqlite.Connection:
+    def _open_writer(self) -> Writer:
         if self._writer is None:
             raise DatabaseError("the database is not open")
         return self._writer
 
+    async def write(self, job: Callable[[Transaction], T | Awaitable[T]]) -> T:
+        """`job(tx)` on the writer's thread, in a transaction; its value once committed.
+
+        The jobs queued together share one transaction (group commit), each in its own
+        SAVEPOINT: a job that raises is rolled back alone, and its caller gets the exception.
+        `job` may be an async function over `tx`'s repositories, or plain sqlite3 on
+        `tx.sqlite`; either way it runs without the loop, so it must be short and bounded
+        and await nothing but `tx` (the vote, the inbox's record, a delivery's outcome)."""
+        return await self._open_writer().submit(job)
+
     @asynccontextmanager
-    async def transaction(self, *, inline: bool = False) -> AsyncIterator[Transaction]:
-        """One write transaction; commits on success, rolls back on any exception.
-
-        `inline`: the statements between BEGIN and COMMIT run on the loop's thread, without
-        aiosqlite's hops (three per statement: they dominated a vote, issue 3). Only the
-        waits stay on aiosqlite's thread: BEGIN IMMEDIATE takes the write lock (it may wait
-        busy_timeout for another process) and COMMIT; once the lock is held, WAL lets nothing
-        else make a statement wait. For short, bounded transactions (a vote), like readers."""
-        async with self._write_lock:
-            conn = self.writer
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield (self._inline_tx if inline
-                       else Transaction(conn, on_event=self._event_appended))
-            except BaseException:
-                self._events_pending = False
-                await conn.rollback()
-                raise
-            else:
-                await conn.commit()
-                self._committed()
-
-    async def write_in_one_call(self, write: Callable[[sqlite3.Connection], T]) -> T:
-        """`write(conn)` between BEGIN IMMEDIATE and COMMIT, the three in one call on the
-        writer's thread (rolled back if `write` raises). `transaction()` costs a thread round
-        trip per statement plus two; each waits for the loop to come back to it, and a busy
-        loop (an inbox verifying signatures) comes back late: a batch of inbox records waited
-        three turns for one (bench, issue 4). `write` is plain sqlite3, bounded and short."""
-        async with self._write_lock:
-            writer = self.writer
-
-            def run() -> T:
-                conn = writer._conn  # aiosqlite's own connection, on its own thread
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = write(conn)
-                except BaseException:
-                    conn.rollback()
-                    raise
-                conn.commit()
-                return result
-
-            result = await writer._execute(run)
-            self._committed()
-            return result
-
-    def _event_appended(self) -> None:
-        self._events_pending = True
-
-    def _committed(self) -> None:
-        self.commits += 1
-        if self._events_pending:
-            self._events_pending = False
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One write transaction whose body runs on the loop; commits on success, rolls back
+        on any exception. A write job queued alone that lends the writer to the body
+        (storage/lent.py): each statement is one round trip to the writer's thread, which
+        the transaction holds until it ends. For the writes that are neither hot nor a `write`
+        job (they await other things between statements)."""
+        lend = Lend(asyncio.get_running_loop())
+        done = self._open_writer().submit(lend.serve, alone=True)
+        ended = False
+        try:
+            await asyncio.wait((lend.begun, done), return_when=asyncio.FIRST_COMPLETED)
+            if not lend.begun.done():
+                await done  # BEGIN IMMEDIATE failed (busy), or the writer closed: raises
+            yield Transaction(LentConnection(lend), lend.event_appended)
+            ended = True
+            lend.end(COMMIT)
+            await done
+        finally:
+            if not ended:
+                lend.end(ROLLBACK)
+                done.add_done_callback(_seen)  # BodyFailed: the body's own error goes on
+        if lend.events:
             self.new_work.set()
 
-    def shared_transaction(self) -> "_SharedWrite":
-        """An inline write, committed together with the concurrent ones (group commit).
+    def _group_written(self, kept: bool, events: bool) -> None:
+        if kept:
+            self.commits += 1
+        if events:
+            self.new_work.set()
 
-        The writes that arrive while a group waits for the write lock (or runs) join it: one
-        BEGIN IMMEDIATE and one COMMIT, on aiosqlite's thread, for all of them. Each runs
-        inside its own SAVEPOINT: an exception rolls back that write only and reaches its
-        caller at once; a write that succeeded returns only once the group has committed (it
-        raises if the commit failed), so callers keep their durability promise. Same rules as
-        `transaction(inline=True)`: short, bounded statements."""
-        return _SharedWrite(self)
+    async def migrate(self, migrations: list[Migration] | None = None) -> list[str]:
+        """Apply pending migrations (all, or up to the given list's last) on the writer."""
+        return await self._open_writer().call(lambda conn: migrate(conn, migrations))
 
     def read(self) -> Repos:
         """Repositories on a reader connection (round robin): committed data only."""
@@ -317,7 +155,7 @@ class Database:
         return self._readers[self._next_reader]
 
     async def schema_version(self) -> int:
-        return await schema_version(self.writer)
+        return await self._open_writer().call(schema_version)
 
     async def ping(self) -> bool:
         rows = await self.read().conn.execute_fetchall("SELECT 1")

@@ -1,4 +1,6 @@
-"""Numbered SQL migrations, tracked in PRAGMA user_version; each applies in one transaction."""
+"""Numbered SQL migrations, tracked in PRAGMA user_version; each applies in one transaction.
+
+Plain sqlite3: they run on the writer's thread (Database.open, Database.migrate)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import aiosqlite
+import sqlite3
 
 _NAME_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -37,15 +39,14 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
     return found
 
 
-async def schema_version(conn: aiosqlite.Connection) -> int:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        return (await cursor.fetchone())[0]
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None = None) -> list[str]:
+def migrate(conn: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[str]:
     """Apply pending migrations; return the names applied. Needs an autocommit connection."""
     migrations = load_migrations() if migrations is None else migrations
-    current = await schema_version(conn)
+    current = schema_version(conn)
     latest = migrations[-1].version if migrations else 0
     if current > latest:
         raise MigrationError(
@@ -57,12 +58,12 @@ async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None
         # user_version lives in the database header and is transactional, so a failed
         # migration leaves both the schema and the version as they were.
         try:
-            await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
+            conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n;"
+                               f"PRAGMA user_version = {migration.version};\nCOMMIT;")
         except Exception as exc:
             if conn.in_transaction:
-                await conn.rollback()
-            raise MigrationError(f"migration {migration.name} failed and was rolled back: {exc}") from exc
+                conn.rollback()
+            raise MigrationError(
+                f"migration {migration.name} failed and was rolled back: {exc}") from exc
         applied.append(migration.name)
     return applied

@@ -343,17 +343,19 @@ async def get_own_vote(call: Call) -> dict[str, Any]:
 
 
 async def cast_vote(call: Call) -> dict[str, Any]:
-    # A vote is a few indexed statements: run inline, committed with the concurrent votes
-    # (storage/db.py, shared_transaction); the answer waits for the commit.
-    async with call.database.shared_transaction() as tx:
-        vote = await services.cast_vote(tx, call.clock, call.member, call.path["proposal_id"],
-                                        VoteChoice(call.body["choice"]))
+    # A vote is a few indexed statements: one write job on the writer's thread, committed
+    # with the concurrent votes (storage/db.py, Database.write); answered once committed.
+    member, proposal_id = call.member, call.path["proposal_id"]
+    choice = VoteChoice(call.body["choice"])
+    vote = await call.database.write(
+        lambda tx: services.cast_vote(tx, call.clock, member, proposal_id, choice))
     return vote_json(vote)
 
 
 async def withdraw_vote(call: Call) -> None:
-    async with call.database.shared_transaction() as tx:  # like cast_vote
-        await services.withdraw_vote(tx, call.clock, call.member, call.path["proposal_id"])
+    member, proposal_id = call.member, call.path["proposal_id"]
+    await call.database.write(  # like cast_vote
+        lambda tx: services.withdraw_vote(tx, call.clock, member, proposal_id))
 
 
 async def list_votes(call: Call) -> dict[str, Any]:

@@ -1,8 +1,7 @@
 """Repositories, one module per table family; `Repos` bundles them on one connection."""
 from __future__ import annotations
 
-import aiosqlite
-
+from ..connection import Connection
 from .accounts import InvitationRepo, PasswordRepo, SessionRepo
 from .amendments import AmendmentRepo
 from .answers import AnswerRepo
@@ -24,7 +23,7 @@ class Repos:
     """`cache` (storage/cache.py): only on reader connections, for the costly aggregates;
     `on_event`: called when an event is appended (the writer's: Database wakes the workers)."""
 
-    def __init__(self, conn: aiosqlite.Connection, cache=None, on_event=None):
+    def __init__(self, conn: Connection, cache=None, on_event=None):
         self.conn = conn
         self.cache = cache
         self.members = MemberRepo(conn)

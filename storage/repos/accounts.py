@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import Invitation, Page, PasswordReset, Session
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
 
@@ -30,7 +29,7 @@ def _invitation(row) -> Invitation:
 
 
 class InvitationRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def _one(self, where: str, *args) -> Invitation | None:
@@ -86,7 +85,7 @@ def _reset(row) -> PasswordReset:
 class PasswordRepo:
     """The members' password hashes and their one-time reset tokens."""
 
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def set_hash(self, member_id: int, password_hash: str) -> None:
@@ -130,7 +129,7 @@ def _session(row) -> Session:
 class SessionRepo:
     """Login sessions; web/ decides their lifetime and cookie, node ends them on password change."""
 
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add(self, session: Session) -> None:

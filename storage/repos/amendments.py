@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import (
     Amendment,
@@ -17,6 +15,7 @@ from node.model import (
     VoteChoice,
 )
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
 from .participants import ref_columns, ref_from_row, ref_joins
@@ -52,7 +51,7 @@ def _amendment(row) -> Amendment:
 
 
 class AmendmentRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def find(self, amendment_id: int) -> Amendment | None:

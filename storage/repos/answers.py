@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import Answer, AnswerKind
 
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 _SELECT = (
@@ -22,7 +21,7 @@ def _answer(row) -> Answer:
 
 
 class AnswerRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add(

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
+from ..connection import Connection
 from ._sql import to_text
 
 
 class AppreciationRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add(self, proposal_id: int, actor_ap_id: str, like_ap_id: str,

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import Argument, ArgumentOrder, Page, Stance
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
 from .participants import ref_columns, ref_from_row, ref_joins
@@ -42,7 +41,7 @@ def _argument(row) -> Argument:
 
 
 class ArgumentRepo:
-    def __init__(self, conn: aiosqlite.Connection, cache=None):
+    def __init__(self, conn: Connection, cache=None):
         self.conn = conn
         # storage/cache.py, on readers: ordering by usefulness counts every argument's marks.
         self.cache = cache

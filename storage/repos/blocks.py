@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 BLOCKED_ERROR = "cancelled: the domain is blocked"
@@ -19,7 +18,7 @@ class DomainBlock:
 
 
 class DomainBlockRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add(self, domain: str, reason: str, at: datetime) -> bool:

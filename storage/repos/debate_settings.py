@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import DebateRole, DebateRoleAssignment, DebateSettings, ParticipantClass
 
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 
@@ -16,7 +15,7 @@ def _classes_text(classes) -> str:
 
 
 class DebateSettingsRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def get(self, debate_id: int) -> DebateSettings:
@@ -54,7 +53,7 @@ class DebateSettingsRepo:
 
 
 class DebateRoleRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def roles_of(self, debate_id: int, member_id: int) -> frozenset[DebateRole]:

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import Debate, DebateStatus, NewDebate, Page
 
+from ..connection import Connection
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
 
 _COLUMNS = (
@@ -38,7 +37,7 @@ def debate_from_row(row, p: str = "") -> Debate:
 
 
 class DebateRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def _one(self, where: str, *args) -> Debate | None:

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from node.events import Event, event_from_payload, event_payload
 
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 
@@ -26,7 +25,7 @@ _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class EventRepo:
-    def __init__(self, conn: aiosqlite.Connection, on_append: Callable[[], None] | None = None):
+    def __init__(self, conn: Connection, on_append: Callable[[], None] | None = None):
         self.conn = conn
         self.on_append = on_append
 

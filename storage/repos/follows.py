@@ -4,10 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import Page
 
+from ..connection import Connection
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
 
 
@@ -60,7 +59,7 @@ _FOLLOWING = "id, local_actor, target_ap_id, follow_ap_id, state, created_at, ac
 
 
 class FollowRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     # -- followers: remote actors following a local actor

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-import aiosqlite
-
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 # received → processed | rejected | ignored | failed (STYLE.md, inbox pipeline)
@@ -58,31 +57,8 @@ def _message(row) -> InboxMessage:
 
 
 class InboxRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
-
-    async def add(self, new: NewInboxMessage, at: datetime) -> int | None:
-        """Record a message; None when its activity id was already recorded (a duplicate),
-        here or among the ids kept after retention deleted their rows (inbox_seen)."""
-        async with self.conn.execute(
-            "INSERT INTO inbox_messages (activity_id, activity_type, actor, recipient, key_id,"
-            " signature_scheme, body, next_attempt_at, received_at)"
-            " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE NOT EXISTS"
-            " (SELECT 1 FROM inbox_seen WHERE activity_id = ?1)"
-            " ON CONFLICT (activity_id) DO NOTHING RETURNING id",
-            (new.activity_id, new.activity_type, new.actor, new.recipient, new.key_id,
-             new.signature_scheme, new.body, to_text(at), to_text(at)),
-        ) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
-
-    async def add_many(self, news: list[NewInboxMessage], at: datetime) -> list[bool]:
-        """`add` for many messages in one statement; for each, whether it was new."""
-        if not news:
-            return []
-        # One call (execute_fetchall): a cursor's execute, fetch and close are a thread hop each.
-        sql, args = _insert_many(news, at)
-        return _were_new(news, await self.conn.execute_fetchall(sql + _RETURNING, args))
 
     async def claim_due(self, now: datetime, lease_until: datetime,
                         limit: int) -> list[InboxMessage]:
@@ -175,8 +151,10 @@ class InboxRepo:
 
 def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
                  at: datetime) -> list[bool]:
-    """InboxRepo.add_many on a plain sqlite3 connection, inside the caller's transaction
-    (Database.write_in_one_call: the inbox's group commit in one thread call).
+    """Record messages, on a plain sqlite3 connection inside the caller's transaction (a
+    write job: the inbox's group commit, storage/group_commit.py); for each, whether it was
+    new: not already recorded, here or among the ids kept after retention deleted their rows
+    (inbox_seen), nor earlier in the same batch.
 
     One step of SQLite when every record is new, the common case: no RETURNING, whose rows
     come back one step each, and each step hands the GIL back to a busy loop and waits to
@@ -196,9 +174,6 @@ def add_many_now(conn: sqlite3.Connection, news: list[NewInboxMessage],
     rows = conn.execute("SELECT activity_id FROM inbox_messages WHERE id > ? AND id <= ?",
                         (last - inserted, last)).fetchall()
     return _were_new(news, rows)
-
-
-_RETURNING = " RETURNING activity_id"  # InboxRepo.add_many's way of telling the new ones
 
 
 def _insert_many(news: list[NewInboxMessage], at: datetime) -> tuple[str, list]:

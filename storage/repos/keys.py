@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 
@@ -20,7 +19,7 @@ class ActorKeys:
 
 
 class KeyRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def find(self, owner: str) -> ActorKeys | None:

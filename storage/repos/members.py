@@ -3,20 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import Member, NewMember, Page, Role
 
+from ..connection import Connection
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
 
-_COLUMNS = (
+MEMBER_COLUMNS = (
     "id, username, display_name, role, mandate, password_hash IS NOT NULL AS has_password, "
     "is_verified_resident, verified_by_id, verified_at, created_at"
 )
 
 
-def _member(row) -> Member:
+def member_from_row(row) -> Member:
     return Member(
         id=row["id"],
         username=row["username"],
@@ -32,13 +31,15 @@ def _member(row) -> Member:
 
 
 class MemberRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def _one(self, where: str, *args) -> Member | None:
-        async with self.conn.execute(f"SELECT {_COLUMNS} FROM members WHERE {where}", args) as cur:
+        async with self.conn.execute(
+            f"SELECT {MEMBER_COLUMNS} FROM members WHERE {where}", args
+        ) as cur:
             row = await cur.fetchone()
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def get(self, member_id: int) -> Member:
         member = await self._one("id = ?", member_id)
@@ -82,11 +83,11 @@ class MemberRepo:
 
     async def list_page(self, *, after: str | None = None, limit: int = 50) -> Page[Member]:
         async with self.conn.execute(
-            f"SELECT {_COLUMNS} FROM members WHERE id > ? ORDER BY id LIMIT ?",
+            f"SELECT {MEMBER_COLUMNS} FROM members WHERE id > ? ORDER BY id LIMIT ?",
             (decode_cursor(after), limit + 1),
         ) as cur:
             rows = await cur.fetchall()
-        items = tuple(_member(r) for r in rows[:limit])
+        items = tuple(member_from_row(r) for r in rows[:limit])
         return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
 
     async def count(self) -> int:

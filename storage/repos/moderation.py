@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import ContentKind, ModerationAction, ModerationVerb, Page
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
 
@@ -32,7 +31,7 @@ def _action(row) -> ModerationAction:
 
 
 class ModerationRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add(

@@ -1,13 +1,14 @@
 """Read-only: who moderates a debate, for its Group's moderators collection (FEP-1b12)."""
 from __future__ import annotations
 
-import aiosqlite
+from ..connection import Connection
+
 
 MODERATING_ROLES = ("admin", "moderator")  # territory-wide roles that moderate every debate
 
 
 class ModeratorRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def list_usernames(self, debate_id: int, limit: int) -> list[str]:

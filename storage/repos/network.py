@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import AnswerKind, ChoiceCounts, DebateStatus, Page, ProposalStatus, Tally
 from node.network import (
@@ -24,8 +22,10 @@ from node.network import (
     TerritorySummary,
 )
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
+from .votes import tallies_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICRO = timedelta(microseconds=1)
@@ -114,7 +114,7 @@ def _micros(moment: datetime) -> int:
 
 
 class NetworkRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def _one(self, sql: str, *args):
@@ -386,7 +386,7 @@ class NetworkRepo:
         else:
             key = lambda i: (_micros(i.published_at), i.key)  # noqa: E731
         local_ids = [r["proposal_id"] for r in rows if r["is_local"]]
-        tallies = await self._local_tallies(local_ids)
+        tallies = await tallies_of(self.conn, local_ids)
         items = [
             NetworkItem(
                 key=r["key"], is_local=bool(r["is_local"]), proposal_id=r["proposal_id"],
@@ -517,21 +517,6 @@ class NetworkRepo:
             f" WHERE r.id IN ({page})"
         )
         return sql, [*args, limit]
-
-    async def _local_tallies(self, proposal_ids: list[int]) -> dict[int, Tally]:
-        if not proposal_ids:
-            return {}
-        async with self.conn.execute(
-            "SELECT proposal_id, voter_class, choice, count(*) FROM votes"
-            f" WHERE proposal_id IN ({', '.join('?' for _ in proposal_ids)})"
-            " GROUP BY proposal_id, choice, voter_class",
-            proposal_ids,
-        ) as cur:
-            rows = await cur.fetchall()
-        grouped: dict[int, list[tuple[str, str, int]]] = {}
-        for r in rows:
-            grouped.setdefault(r[0], []).append((r[1], r[2], r[3]))
-        return {pid: Tally.from_counts(counts) for pid, counts in grouped.items()}
 
     async def list_themes(self, limit: int) -> tuple[tuple[str, int], ...]:
         async with self.conn.execute(

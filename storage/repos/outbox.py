@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import Page
 
+from ..connection import Connection
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
 
 
@@ -76,7 +75,7 @@ def _delivery(row) -> Delivery:
 
 
 class OutboxRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add_activity(self, *, ap_id: str, type: str, actor: str, key_owner: str, body: str,
@@ -150,18 +149,10 @@ class OutboxRepo:
 
     # -- deliveries
 
-    async def add_delivery(self, activity_id: int, inbox: str, host: str, at: datetime,
-                           send_at: datetime | None = None) -> None:
-        """A pending delivery, due at `send_at` (default: now); a repeated inbox is ignored."""
-        await self.conn.execute(
-            "INSERT INTO deliveries (activity_id, inbox, host, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (activity_id, inbox) DO NOTHING",
-            (activity_id, inbox, host, to_text(send_at or at), to_text(at)),
-        )
-
     async def add_deliveries(self, activity_id: int, targets: list[tuple[str, str]],
                              at: datetime, send_at: datetime | None = None) -> None:
-        """`add_delivery` for many (inbox, host) pairs in one statement batch.
+        """Pending deliveries to (inbox, host) pairs, due at `send_at` (default: now), in one
+        statement batch; a repeated inbox is ignored.
 
         Rows are stored (so claimed: by due time, then id) in an order spread over the hosts
         and new for each activity: hosts that are down together tend to sit together in the
@@ -223,7 +214,7 @@ class OutboxRepo:
 class FanoutRepo:
     """The fan-out cursor over the event log, and the events it could not publish."""
 
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def cursor(self) -> int:
@@ -263,8 +254,8 @@ class FanoutRepo:
 def record_attempts_now(conn: sqlite3.Connection, records: list[AttemptRecord],
                         at: datetime) -> None:
     """The outcomes of attempts, on a plain sqlite3 connection inside the caller's transaction
-    (Database.write_in_one_call: the delivery pool's group commit in one thread call instead
-    of three hops, each waiting for a busy loop). Either way the lease is released."""
+    (a write job: the delivery pool's group commit, storage/group_commit.py). Either way the
+    lease is released."""
     finished = [(r.state, r.status, r.error, to_text(at), r.delivery_id)
                 for r in records if r.state is not None]
     again = [(to_text(r.next_attempt_at), r.status, r.error, r.delivery_id)
@@ -285,9 +276,9 @@ def claim_due_now(conn: sqlite3.Connection, now: datetime, lease_until: datetime
     """Lease up to `limit` due deliveries (attempts counted now); an expired lease makes a
     row claimable again after a crash. With `per_host`, no host gets more than that many
     in flight, counting the `busy` ones the caller already has per host (a copy: this runs on
-    the writer's thread, Database.write_in_one_call, inside its transaction: one thread call
-    where a claim through aiosqlite took seven hops, each holding the write lock until a
-    busy loop came back to it, while the pool's outcomes waited for that lock)."""
+    the writer's thread, as a write job, Database.write: one thread round trip where a claim
+    statement by statement took seven, each holding the writer until a busy loop came back
+    to it, while the pool's outcomes waited)."""
     if per_host is None:
         ids = [r[0] for r in conn.execute(
             "SELECT id FROM deliveries WHERE state = 'pending'"

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import Participant, ParticipantKind, ParticipantRef
 
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 # The class a participant's vote counts in; mirrors node.model.ParticipantRef.participant_class.
@@ -69,7 +68,7 @@ def _participant(row) -> Participant:
 
 
 class ParticipantRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def _ref(self, where: str, *args) -> ParticipantRef | None:

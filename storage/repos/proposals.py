@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import aiosqlite
-
 from node.errors import NotFound
 from node.model import (
     Debate,
@@ -30,11 +28,13 @@ from node.model import (
     VoteTarget,
 )
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
 from .debates import columns_as as debate_columns
 from .debates import debate_from_row
 from .participants import ref_columns, ref_from_row, ref_joins
+from .votes import tallies_of
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -98,7 +98,7 @@ def _marks(values) -> str:
 
 
 class ProposalRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     # --- one proposal --------------------------------------------------------------------
@@ -381,19 +381,7 @@ class ProposalRepo:
 
     async def tallies(self, proposal_ids: list[int]) -> dict[int, Tally]:
         """The tallies of several proposals in one grouped query."""
-        if not proposal_ids:
-            return {}
-        async with self.conn.execute(
-            "SELECT proposal_id, voter_class, choice, count(*) FROM votes"
-            f" WHERE proposal_id IN ({_marks(proposal_ids)}) GROUP BY proposal_id, choice,"
-            " voter_class",
-            proposal_ids,
-        ) as cur:
-            rows = await cur.fetchall()
-        grouped: dict[int, list[tuple[str, str, int]]] = {}
-        for r in rows:
-            grouped.setdefault(r[0], []).append((r[1], r[2], r[3]))
-        return {pid: Tally.from_counts(counts) for pid, counts in grouped.items()}
+        return await tallies_of(self.conn, proposal_ids)
 
     async def list_reaching_support(
         self, debate_id: int, classes: frozenset[ParticipantClass], threshold: int

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 
@@ -53,7 +52,7 @@ def _actor(row) -> RemoteActor:
 
 
 class RemoteRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def _actor_where(self, where: str, *args) -> RemoteActor | None:
@@ -195,7 +194,7 @@ def _object(row: Any) -> RemoteObject:
 class RemoteObjectRepo:
     """remote_objects: what followed actors created, updated and deleted (a cache, no rules)."""
 
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def find(self, ap_id: str) -> RemoteObject | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from ..connection import Connection
 from ._sql import to_datetime, to_text
 
 
@@ -50,7 +49,7 @@ def _backfill(row, offset: int = 0) -> Backfill:
 
 
 class TerritoryRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def accepted_territories(self, local_actor: str) -> list[str]:

@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from node.model import ApiToken, Member
 
+from ..connection import Connection
 from ._sql import to_datetime, to_text
-from .members import _COLUMNS as MEMBER_COLUMNS
-from .members import _member
+from .members import MEMBER_COLUMNS, member_from_row
 
 
 class TokenRepo:
-    def __init__(self, conn: aiosqlite.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     async def add(self, member_id: int, token_hash: str, label: str, at: datetime) -> int:
@@ -61,7 +59,7 @@ class TokenRepo:
             (token_hash,),
         ) as cur:
             row = await cur.fetchone()
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
 
 _SELECT = ("SELECT t.id, t.member_id, m.username, t.label, t.created_at"

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import aiosqlite
-
 from node.model import Page, ParticipantClass, ParticipantRef, Tally, Vote, VoteChoice
 
+from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
 from .participants import class_sql, ref_columns, ref_from_row, ref_joins
@@ -28,8 +27,25 @@ def _vote(row) -> Vote:
                 to_datetime(row["updated_at"]))
 
 
+async def tallies_of(conn: Connection, proposal_ids: list[int]) -> dict[int, Tally]:
+    """The tallies of local proposals, in one grouped query over the covering index
+    (votes_by_proposal_choice); a proposal without votes is absent."""
+    if not proposal_ids:
+        return {}
+    rows = await conn.execute_fetchall(
+        "SELECT proposal_id, voter_class, choice, count(*) FROM votes"
+        f" WHERE proposal_id IN ({', '.join(['?'] * len(proposal_ids))})"
+        " GROUP BY proposal_id, choice, voter_class",
+        proposal_ids,
+    )
+    grouped: dict[int, list[tuple[str, str, int]]] = {}
+    for r in rows:
+        grouped.setdefault(r[0], []).append((r[1], r[2], r[3]))
+    return {pid: Tally.from_counts(counts) for pid, counts in grouped.items()}
+
+
 class VoteRepo:
-    def __init__(self, conn: aiosqlite.Connection, cache=None):
+    def __init__(self, conn: Connection, cache=None):
         self.conn = conn
         self.cache = cache  # storage/cache.py, on readers: a tally over 10,000 votes is costly
 
@@ -115,12 +131,7 @@ class VoteRepo:
         return await self._tally(proposal_id)
 
     async def _tally(self, proposal_id: int) -> Tally:
-        rows = await self.conn.execute_fetchall(
-            "SELECT voter_class, choice, count(*) FROM votes WHERE proposal_id = ?"
-            " GROUP BY choice, voter_class",
-            (proposal_id,),
-        )
-        return Tally.from_counts((r[0], r[1], r[2]) for r in rows)
+        return (await tallies_of(self.conn, [proposal_id])).get(proposal_id, Tally())
 
     async def list_page(
         self, proposal_id: int, *, after: str | None = None, limit: int = 50

@@ -1,4 +1,4 @@
-"""Concurrent votes through the API share commits (storage/db.py shared_transaction): each is
+"""Concurrent votes through the API share commits (write jobs, storage/db.py Database.write): each is
 answered once stored, a refused one changes nothing, and the others all count."""
 from __future__ import annotations
 

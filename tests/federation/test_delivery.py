@@ -179,8 +179,8 @@ async def test_expired_lease_makes_a_delivery_claimable_again(make_fed_node, sin
     alpha = await make_fed_node("alpha")
     await _queue(alpha)
     now = alpha.clock.now()
-    [claimed] = await alpha.db.write_in_one_call(
-        lambda conn: claim_due_now(conn, now, now + timedelta(minutes=5), 10))
+    [claimed] = await alpha.db.write(
+        lambda tx: claim_due_now(tx.sqlite, now, now + timedelta(minutes=5), 10))
     # When the worker runs during the lease, then after it
     assert await settle(alpha) == 0
     alpha.clock.advance(minutes=6)

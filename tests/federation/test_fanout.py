@@ -258,8 +258,8 @@ async def test_debounced_update_is_rewritten_in_place_until_it_is_sent(make_fed_
     assert delivery.next_attempt_at == first_at + timedelta(minutes=1)
     # When its delivery is attempted, and the mandate changes again
     now = alpha.clock.advance(minutes=2) or alpha.clock.now()
-    await alpha.db.write_in_one_call(
-        lambda conn: claim_due_now(conn, now, now + timedelta(minutes=5), 10))
+    await alpha.db.write(
+        lambda tx: claim_due_now(tx.sqlite, now, now + timedelta(minutes=5), 10))
     await change("v3")
     # Then that change is a new activity: the first one may have reached someone already
     assert [a["object"]["mandate"] for a in await _activities(alpha)] == ["v2", "v3"]

@@ -204,8 +204,8 @@ async def test_a_new_pool_takes_back_deliveries_a_dead_process_left_in_flight(
     sink = await sinks(["s0.test", "s1.test"])
     await _queue(alpha, ["http://s0.test/inbox", "http://s1.test/inbox"])
     now = alpha.clock.now()
-    assert len(await alpha.db.write_in_one_call(
-        lambda conn: claim_due_now(conn, now, now + timedelta(minutes=10), 5))) == 2
+    assert len(await alpha.db.write(
+        lambda tx: claim_due_now(tx.sqlite, now, now + timedelta(minutes=10), 5))) == 2
     # When a pool starts
     await _deliver_all(alpha, 2, timeout=5)
     # Then it delivered them at once, their first claim counted as an attempt

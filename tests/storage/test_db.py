@@ -14,12 +14,12 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
 
 async def test_database_uses_wal_and_foreign_keys(db):
-    async with db.writer.execute("PRAGMA journal_mode") as cur:
-        assert (await cur.fetchone())[0] == "wal"
-    async with db.writer.execute("PRAGMA foreign_keys") as cur:
-        assert (await cur.fetchone())[0] == 1
-    async with db.writer.execute("PRAGMA synchronous") as cur:
-        assert (await cur.fetchone())[0] == 1  # NORMAL
+    def pragma(name: str):
+        return lambda tx: tx.sqlite.execute(f"PRAGMA {name}").fetchone()[0]
+
+    assert await db.write(pragma("journal_mode")) == "wal"
+    assert await db.write(pragma("foreign_keys")) == 1
+    assert await db.write(pragma("synchronous")) == 1  # NORMAL
 
 
 async def test_transaction_rolls_back_everything_on_error(db):
@@ -104,20 +104,37 @@ async def test_a_commit_that_appends_events_signals_new_work_and_others_do_not(d
         async with db.transaction() as tx:
             await tx.events.append(event())
             raise RuntimeError("boom")
-    await db.write_in_one_call(lambda conn: conn.execute("SELECT 1"))
+    await db.write(lambda tx: tx.sqlite.execute("SELECT 1"))
+
+    async def append_then_fail(tx) -> None:
+        await tx.events.append(event())
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await db.write(append_then_fail)
     assert not db.new_work.is_set()
-    # Events appended and committed, in each kind of transaction: new work each time
-    kinds = (lambda: db.transaction(), lambda: db.transaction(inline=True),
-             lambda: db.shared_transaction())
-    for begin in kinds:
+    # Events appended and committed, in a transaction: new work
+    async with db.transaction() as tx:
+        await tx.events.append(event())
+        assert not db.new_work.is_set()  # not before the commit: nothing to see yet
+    assert db.new_work.is_set()
+    # And in a write job, alone or among others (one of them failing)
+    for jobs in (1, 3):
         db.new_work.clear()
-        async with begin() as tx:
+
+        async def append(tx, fail: bool) -> None:
             await tx.events.append(event())
-            assert not db.new_work.is_set()  # not before the commit: nothing to see yet
+            assert not db.new_work.is_set()  # not before the commit
+            if fail:
+                raise RuntimeError("refused")
+
+        results = await asyncio.gather(*(db.write(lambda tx, i=i: append(tx, i == 1))
+                                         for i in range(jobs)), return_exceptions=True)
         assert db.new_work.is_set()
+        assert sum(isinstance(r, RuntimeError) for r in results) == (jobs > 1)
     # And the next commit without events leaves a cleared signal cleared
     db.new_work.clear()
     async with db.transaction() as tx:
         await tx.members.add(NewMember("bea", "Béa", Role.CITIZEN), NOW)
     assert not db.new_work.is_set()
-    assert len(await db.read().events.list_after()) == 3
+    assert len(await db.read().events.list_after()) == 4  # 1 + 1 + 2 (the failed one rolled back)

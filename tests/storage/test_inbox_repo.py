@@ -18,8 +18,8 @@ def _message(name: str) -> NewInboxMessage:
 
 
 async def _add(db, names: list[str]) -> list[bool]:
-    return await db.write_in_one_call(
-        lambda conn: add_many_now(conn, [_message(n) for n in names], AT))
+    return await db.write(
+        lambda tx: add_many_now(tx.sqlite, [_message(n) for n in names], AT))
 
 
 async def test_a_batch_of_new_records_is_stored_whole(db):
@@ -56,7 +56,7 @@ async def test_the_backlog_is_counted_by_host_as_the_inbox_counts_it(db):
     news = [NewInboxMessage(f"https://a.example/activities/{i}", "Create", actor, None,
                             actor + "#main-key", "cavage", json.dumps({"type": "Create"}))
             for i, actor in enumerate(actors)]
-    await db.write_in_one_call(lambda conn: add_many_now(conn, news, AT))
+    await db.write(lambda tx: add_many_now(tx.sqlite, news, AT))
     async with db.transaction() as tx:  # a processed one is no longer waiting
         await tx.conn.execute("UPDATE inbox_messages SET state = 'processed' WHERE actor = ?",
                               ("https://d.example/",))

@@ -3,29 +3,28 @@ from __future__ import annotations
 
 import sqlite3
 
-import aiosqlite
 import pytest
 
 from storage.db import Database
 from storage.migrate import Migration, MigrationError, load_migrations, migrate, schema_version
 
 
-async def _connect(path):
-    return await aiosqlite.connect(path, isolation_level=None)
+def _connect(path):
+    return sqlite3.connect(path, isolation_level=None)
 
 
-async def test_migrate_from_empty_reaches_the_latest_version_and_rerun_does_nothing(tmp_path):
+def test_migrate_from_empty_reaches_the_latest_version_and_rerun_does_nothing(tmp_path):
     # Given an empty file
-    conn = await _connect(tmp_path / "db.sqlite3")
+    conn = _connect(tmp_path / "db.sqlite3")
     try:
         # When
-        first = await migrate(conn)
-        second = await migrate(conn)
-        version = await schema_version(conn)
-        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
-            tables = {row[0] for row in await cur.fetchall()}
+        first = migrate(conn)
+        second = migrate(conn)
+        version = schema_version(conn)
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
-        await conn.close()
+        conn.close()
     # Then
     assert first == [m.name for m in load_migrations()]
     assert second == []
@@ -33,20 +32,20 @@ async def test_migrate_from_empty_reaches_the_latest_version_and_rerun_does_noth
     assert {"members", "debates", "api_tokens", "actor_keys", "events"} <= tables
 
 
-async def test_failed_migration_rolls_back_and_keeps_the_version(tmp_path):
+def test_failed_migration_rolls_back_and_keeps_the_version(tmp_path):
     # Given a migration that creates a table, then fails
     good = Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);")
     bad = Migration(2, "0002_b.sql", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);")
-    conn = await _connect(tmp_path / "db.sqlite3")
+    conn = _connect(tmp_path / "db.sqlite3")
     try:
         # When
         with pytest.raises(MigrationError, match="0002_b.sql failed and was rolled back"):
-            await migrate(conn, [good, bad])
-        version = await schema_version(conn)
-        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
-            tables = {row[0] for row in await cur.fetchall()}
+            migrate(conn, [good, bad])
+        version = schema_version(conn)
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
     finally:
-        await conn.close()
+        conn.close()
     # Then: the first applied, the second left no trace
     assert version == 1
     assert tables == {"a"}

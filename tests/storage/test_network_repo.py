@@ -12,7 +12,7 @@ from node import network, services
 from node.model import ChoiceCounts, ContentKind, Tally
 from node.network import RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
 from storage.db import Database
-from storage.migrate import load_migrations, migrate
+from storage.migrate import load_migrations
 from storage.repos.network import fts_expression
 from tests.node.builders import OP, a_draft, a_member, a_proposal, an_open_debate, run
 from tests.support import FrozenClock
@@ -110,12 +110,12 @@ async def test_migration_indexes_proposals_written_before_it(tmp_path, clock):
     await db.open(apply_migrations=False)
     try:
         before = [m for m in load_migrations() if m.name < "0005"]
-        await migrate(db.writer, before)
+        await db.migrate(before)
         alice = await a_member(db, clock, "alice")
         await an_open_debate(db, clock)
         proposal = await a_proposal(db, clock, alice, draft=a_draft("Un marché bio", "Le samedi."))
         # When the network migration runs
-        applied = await migrate(db.writer)
+        applied = await db.migrate()
         # Then the existing proposal is searchable
         assert "0005_network.sql" in applied
         assert (await index(db))[2 * proposal.id] == ("Un marché bio", "Le samedi.", "")

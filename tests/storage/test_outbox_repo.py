@@ -18,8 +18,8 @@ async def _activity_with_deliveries(db, n: int) -> list[str]:
             ap_id=f"http://alpha.test/activities/{n}", type="Update", actor="http://alpha.test/a",
             key_owner="node", body="{}", is_public=True, at=AT)
         await repo.add_deliveries(activity, [(f"http://{h}/inbox", h) for h in HOSTS], AT)
-    claimed = await db.write_in_one_call(
-        lambda conn: claim_due_now(conn, AT, AT + timedelta(minutes=1), len(HOSTS)))
+    claimed = await db.write(
+        lambda tx: claim_due_now(tx.sqlite, AT, AT + timedelta(minutes=1), len(HOSTS)))
     return [d.host for d in claimed if d.activity_id == activity]
 
 

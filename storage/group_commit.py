@@ -1,45 +1,41 @@
-"""Group commit: small writes from concurrent tasks share one transaction.
+"""Items written in batches: one write job (Database.write) for the items submitted meanwhile.
 
-Each `submit` returns once its write is committed (or raises what its own write raised: a
-failed group is rolled back and written again one by one), so callers keep their durability
-promise (an inbox answers 202 only after the commit); the writes that arrive while one
-transaction runs share the next one. One aiosqlite call costs a
-thread round trip; a transaction costs three: batching is what keeps a busy node's writer
-ahead of one-commit-per-request designs.
+The writer already commits the jobs queued together in one transaction; this goes one step
+further for a stream of small, alike items (the inbox's records, the delivery pool's
+outcomes): the items submitted while one batch is being written form the next batch, written
+by one plain-sqlite3 call (`write_now(conn, items)`, e.g. one multi-row INSERT). Fewer
+statements on the writer's thread matter under load: each one hands the GIL back to a busy
+loop and waits to get it again. Each `submit` returns once its item is committed (or raises
+what its own item raised: a failed batch is rolled back and written again item by item), so
+callers keep their durability promise (an inbox answers 202 only after the commit).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from storage.db import Database
+from .db import Database
+from .writer import settle
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Writes = (connection inside the transaction, items) -> one result per item, in order.
-Writes = Callable[[object, list[T]], Awaitable[list[R]]]
-
 
 class GroupCommit(Generic[T, R]):
-    def __init__(self, db: Database, write: Writes | None = None, *,
-                 write_now: Callable[[sqlite3.Connection, list[T]], list[R]] | None = None,
-                 max_batch: int = 500, inline: bool = False,
-                 committed: Callable[[], None] | None = None):
-        if (write is None) == (write_now is None):
-            raise ValueError("give write (async, in a transaction) or write_now (plain sqlite3)")
+    """`write_now(conn, items)`: plain sqlite3 inside the writer's transaction, one result per
+    item, in order."""
+
+    def __init__(self, db: Database, *,
+                 write_now: Callable[[sqlite3.Connection, list[T]], list[R]],
+                 max_batch: int = 500, committed: Callable[[], None] | None = None):
         self.db = db
-        self.write = write
-        # write_now: the whole transaction in one call on the writer's thread (no hop per
-        # statement): Database.write_in_one_call.
         self.write_now = write_now
         self.max_batch = max_batch
-        self.inline = inline  # statements on the loop's thread: Database.transaction(inline=)
         self.committed = committed  # called once per group that committed (not per write)
         self._queue: list[tuple[T, asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
@@ -81,7 +77,7 @@ class GroupCommit(Generic[T, R]):
             results = await self._write([item for item, _ in batch])
         except Exception as exc:
             if len(batch) == 1:
-                _answer(batch[0][1], error=exc)
+                settle(batch[0][1], None, exc)
                 return
             log.warning("a group of %d writes failed (%s): each alone", len(batch), exc)
             written = False
@@ -89,30 +85,18 @@ class GroupCommit(Generic[T, R]):
                 try:
                     [result] = await self._write([item])
                 except Exception as alone:
-                    _answer(future, error=alone)
+                    settle(future, None, alone)
                 else:
                     written = True
-                    _answer(future, result)
+                    settle(future, result, None)
             if written and self.committed is not None:
                 self.committed()
             return
         if self.committed is not None:
             self.committed()
         for (_, future), result in zip(batch, results, strict=True):
-            _answer(future, result)
+            settle(future, result, None)
 
     async def _write(self, items: list[T]) -> list[R]:
-        if self.write_now is not None:
-            return await self.db.write_in_one_call(lambda conn: self.write_now(conn, items))
-        async with self.db.transaction(inline=self.inline) as tx:
-            return await self.write(tx.conn, items)
+        return await self.db.write(lambda tx: self.write_now(tx.sqlite, items))
 
-
-def _answer(future: asyncio.Future, result: object = None, *,
-            error: BaseException | None = None) -> None:
-    if future.done():  # its caller went away (cancelled)
-        return
-    if error is None:
-        future.set_result(result)
-    else:
-        future.set_exception(error)
