@@ -17,7 +17,7 @@ from web import appkeys
 from web.app import create_app
 from web.config import Config, load_config
 
-from .support import FakeResolver, FrozenClock, TestNode
+from .support import DatabaseTemplates, FakeResolver, FrozenClock, NodeDatabases, TestNode
 
 
 def write_config(directory: Path, base_url: str, extra: str = "", node_extra: str = "") -> Path:
@@ -37,8 +37,20 @@ def fake_dns() -> FakeResolver:
     return FakeResolver()
 
 
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory) -> DatabaseTemplates:
+    """Migrated databases made once per run (lazily, by the first test that needs one)."""
+    return DatabaseTemplates(tmp_path_factory.mktemp("database-templates"))
+
+
 @pytest.fixture
-async def make_node(tmp_path, fake_dns):
+def node_databases(database_templates) -> NodeDatabases:
+    """Each node a test starts gets a copy of a migrated database holding its own keys."""
+    return NodeDatabases(database_templates)
+
+
+@pytest.fixture
+async def make_node(tmp_path, fake_dns, node_databases):
     """Start a real node named `<name>.test`: its own config file, SQLite file and port."""
     started: list[TestNode] = []
     sessions: list[aiohttp.ClientSession] = []
@@ -48,6 +60,7 @@ async def make_node(tmp_path, fake_dns):
         [node] keys, e.g. 'registration = "invitation"'."""
         host = f"{name}.test"
         config = load_config(write_config(tmp_path / name, f"http://{host}", extra_config, node_config))
+        await node_databases.prepare(config.storage.database_path)
         http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         sessions.append(http_client)
         clock = FrozenClock()

@@ -1,17 +1,25 @@
 """Small test helpers shared by the suite (imported as tests.support)."""
 from __future__ import annotations
 
+import shutil
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractResolver
 from aiohttp.test_utils import TestServer
 
+from federation.keys import NODE_OWNER, generate_actor_keys
+from storage.db import Database
+from storage.repos.keys import ActorKeys
 from web import appkeys
 from web.config import Config
+
+FROZEN_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
 
 class FakeResolver(AbstractResolver):
@@ -37,7 +45,7 @@ class FrozenClock:
     """A clock that only moves when a test moves it."""
 
     def __init__(self, now: datetime | None = None):
-        self.current = now or datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+        self.current = now or FROZEN_NOW
 
     def now(self) -> datetime:
         return self.current
@@ -83,3 +91,70 @@ class TestNode:
     @property
     def db(self):
         return self.app[appkeys.DATABASE]
+
+
+@lru_cache(maxsize=None)
+def pooled_keys(index: int) -> ActorKeys:
+    """The index-th key pair of a pool generated once per test run (RSA-2048 takes ~0.1 s).
+    Distinct indices give distinct keys; callers set the owner."""
+    return generate_actor_keys(f"pool:{index}", FROZEN_NOW)
+
+
+class DatabaseTemplates:
+    """Migrated SQLite files, made once per test run and copied for each test: migrating a
+    fresh database costs tens of milliseconds, a file copy a fraction of one.
+
+    `with_node_keys(i)` also holds a node key pair (the i-th of the pool), as a node's start
+    would create it; the start finds it and skips RSA generation."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._migrated: Path | None = None
+        self._with_node_keys: dict[int, Path] = {}
+
+    async def migrated(self) -> Path:
+        if self._migrated is None:
+            path = self.directory / "migrated.sqlite3"
+            database = await Database(path).open()
+            await database.close()
+            self._migrated = _checkpointed(path)
+        return self._migrated
+
+    async def with_node_keys(self, index: int) -> Path:
+        if index not in self._with_node_keys:
+            path = self.directory / f"node-keys-{index}.sqlite3"
+            shutil.copyfile(await self.migrated(), path)
+            database = await Database(path).open()
+            async with database.transaction() as tx:
+                await tx.keys.add(replace(pooled_keys(index), owner=NODE_OWNER))
+            await database.close()
+            self._with_node_keys[index] = _checkpointed(path)
+        return self._with_node_keys[index]
+
+    async def copy_migrated(self, target: Path) -> Path:
+        shutil.copyfile(await self.migrated(), target)
+        return target
+
+
+def _checkpointed(path: Path) -> Path:
+    # Closing the last connection checkpoints the WAL into the main file and removes it:
+    # then the main file alone is the whole database, and a plain copy is a faithful one.
+    leftovers = [p for p in (Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+    assert not leftovers, f"a template database was not checkpointed: {leftovers}"
+    return path
+
+
+class NodeDatabases:
+    """For one test: gives each node it starts a migrated database with its own key pair
+    (distinct within the test; the pool is reused across tests)."""
+
+    def __init__(self, templates: DatabaseTemplates):
+        self.templates = templates
+        self.started = 0
+
+    async def prepare(self, path: Path) -> None:
+        if path.exists():  # a node restarted on its database keeps it
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(await self.templates.with_node_keys(self.started), path)
+        self.started += 1

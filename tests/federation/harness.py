@@ -64,7 +64,7 @@ def write_fed_config(directory: Path, base_url: str, federation: dict[str, Any],
 
 
 @pytest.fixture
-async def make_fed_node(tmp_path, fake_dns):
+async def make_fed_node(tmp_path, fake_dns, node_databases):
     """Start a real node `<name>.test` with [federation] overrides (private addresses allowed
     unless overridden): `await make_fed_node("alpha", authorized_fetch=True)`."""
     started: list[FedNode] = []
@@ -78,6 +78,7 @@ async def make_fed_node(tmp_path, fake_dns):
         settings = {"allow_private_addresses": True, **federation}
         config = load_config(write_fed_config(tmp_path / name, f"http://{authority}", settings,
                                               language))
+        await node_databases.prepare(config.storage.database_path)
         client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         clock = FrozenClock()
         app = create_app(config, http_client=client, clock=clock)
