@@ -17,7 +17,14 @@ from web import appkeys
 from web.app import create_app
 from web.config import Config, load_config
 
-from .support import DatabaseTemplates, FakeResolver, FrozenClock, NodeDatabases, TestNode
+from .support import (
+    DatabaseTemplates,
+    FakeResolver,
+    FrozenClock,
+    NodeDatabases,
+    TestNode,
+    share_compiled_templates,
+)
 
 
 def write_config(directory: Path, base_url: str, extra: str = "", node_extra: str = "") -> Path:
@@ -64,7 +71,7 @@ async def make_node(tmp_path, fake_dns, node_databases):
         http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         sessions.append(http_client)
         clock = FrozenClock()
-        app = create_app(config, http_client=http_client, clock=clock)
+        app = share_compiled_templates(create_app(config, http_client=http_client, clock=clock))
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         fake_dns.register(host, server.port)
