@@ -55,16 +55,20 @@ class FrozenClock:
         self.current += timedelta(**kwargs)
 
 
-async def settle(*nodes, timeout: float = 5.0) -> int:
+async def settle(*nodes, timeout: float = 60.0, max_passes: int = 1000) -> int:
     """Run every node's workers once (federation dispatch, delivery, NodeInfo; the domain
-    workers), again and again until a full pass does no work; returns the work done."""
+    workers), again and again until a full pass does no work; returns the work done.
+
+    Work that never ends fails after `max_passes` passes, whatever the machine's load; the
+    `timeout` only stops a pass stuck on an await, so it is generous (a shared, loaded test
+    machine can take several seconds for what takes a fraction of one alone)."""
     import asyncio
 
     from web import appkeys
 
     total = 0
     async with asyncio.timeout(timeout):
-        while True:
+        for _ in range(max_passes):
             done = 0
             for node in nodes:
                 done += await node.app[appkeys.FEDERATION].run_once()
@@ -72,6 +76,7 @@ async def settle(*nodes, timeout: float = 5.0) -> int:
             total += done
             if not done:
                 return total
+    raise AssertionError(f"the workers still had work after {max_passes} passes")
 
 
 @dataclass
