@@ -62,12 +62,16 @@ async def make_node(tmp_path, fake_dns, node_databases):
     started: list[TestNode] = []
     sessions: list[aiohttp.ClientSession] = []
 
-    async def factory(name: str, *, extra_config: str = "", node_config: str = "") -> TestNode:
+    async def factory(name: str, *, extra_config: str = "", node_config: str = "",
+                      database: tuple[Path, int] | None = None) -> TestNode:
         """`extra_config` adds sections after [federation]/[workers]; `node_config` adds
-        [node] keys, e.g. 'registration = "invitation"'."""
+        [node] keys, e.g. 'registration = "invitation"'; `database` starts the node on a copy
+        of that file, made with that index of the node key pool (tests.support)."""
         host = f"{name}.test"
         config = load_config(write_config(tmp_path / name, f"http://{host}", extra_config, node_config))
-        await node_databases.prepare(config.storage.database_path)
+        copy_of, key_index = database or (None, None)
+        await node_databases.prepare(config.storage.database_path, copy_of=copy_of,
+                                     key_index=key_index)
         http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         sessions.append(http_client)
         clock = FrozenClock()

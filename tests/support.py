@@ -123,7 +123,7 @@ class DatabaseTemplates:
             path = self.directory / "migrated.sqlite3"
             database = await Database(path).open()
             await database.close()
-            self._migrated = _checkpointed(path)
+            self._migrated = checkpointed(path)
         return self._migrated
 
     async def with_node_keys(self, index: int) -> Path:
@@ -134,7 +134,7 @@ class DatabaseTemplates:
             async with database.transaction() as tx:
                 await tx.keys.add(replace(pooled_keys(index), owner=NODE_OWNER))
             await database.close()
-            self._with_node_keys[index] = _checkpointed(path)
+            self._with_node_keys[index] = checkpointed(path)
         return self._with_node_keys[index]
 
     async def copy_migrated(self, target: Path) -> Path:
@@ -142,7 +142,7 @@ class DatabaseTemplates:
         return target
 
 
-def _checkpointed(path: Path) -> Path:
+def checkpointed(path: Path) -> Path:
     # Closing the last connection checkpoints the WAL into the main file and removes it:
     # then the main file alone is the whole database, and a plain copy is a faithful one.
     leftovers = [p for p in (Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
@@ -156,14 +156,23 @@ class NodeDatabases:
 
     def __init__(self, templates: DatabaseTemplates):
         self.templates = templates
-        self.started = 0
+        self.key_indices: set[int] = set()  # pool key pairs held by this test's nodes
 
-    async def prepare(self, path: Path) -> None:
+    async def prepare(self, path: Path, *, copy_of: Path | None = None,
+                      key_index: int | None = None) -> None:
+        """`copy_of`: start from that database instead (a snapshot made with the pool's
+        `key_index`-th node key pair, e.g. by `DatabaseTemplates.with_node_keys`)."""
         if path.exists():  # a node restarted on its database keeps it
             return
+        if copy_of is None:
+            key_index = next(i for i in range(len(self.key_indices) + 1)
+                             if i not in self.key_indices)
+            copy_of = await self.templates.with_node_keys(key_index)
+        assert key_index is not None and key_index not in self.key_indices, \
+            "two nodes of one test would share a key pair"
+        self.key_indices.add(key_index)
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(await self.templates.with_node_keys(self.started), path)
-        self.started += 1
+        shutil.copyfile(copy_of, path)
 
 
 class CompiledTemplates(jinja2.BytecodeCache):
