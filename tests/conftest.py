@@ -17,7 +17,14 @@ from web import appkeys
 from web.app import create_app
 from web.config import Config, load_config
 
-from .support import FakeResolver, FrozenClock, TestNode
+from .support import (
+    DatabaseTemplates,
+    FakeResolver,
+    FrozenClock,
+    NodeDatabases,
+    TestNode,
+    share_compiled_templates,
+)
 
 
 def write_config(directory: Path, base_url: str, extra: str = "", node_extra: str = "") -> Path:
@@ -37,21 +44,38 @@ def fake_dns() -> FakeResolver:
     return FakeResolver()
 
 
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory) -> DatabaseTemplates:
+    """Migrated databases made once per run (lazily, by the first test that needs one)."""
+    return DatabaseTemplates(tmp_path_factory.mktemp("database-templates"))
+
+
 @pytest.fixture
-async def make_node(tmp_path, fake_dns):
+def node_databases(database_templates) -> NodeDatabases:
+    """Each node a test starts gets a copy of a migrated database holding its own keys."""
+    return NodeDatabases(database_templates)
+
+
+@pytest.fixture
+async def make_node(tmp_path, fake_dns, node_databases):
     """Start a real node named `<name>.test`: its own config file, SQLite file and port."""
     started: list[TestNode] = []
     sessions: list[aiohttp.ClientSession] = []
 
-    async def factory(name: str, *, extra_config: str = "", node_config: str = "") -> TestNode:
+    async def factory(name: str, *, extra_config: str = "", node_config: str = "",
+                      database: tuple[Path, int] | None = None) -> TestNode:
         """`extra_config` adds sections after [federation]/[workers]; `node_config` adds
-        [node] keys, e.g. 'registration = "invitation"'."""
+        [node] keys, e.g. 'registration = "invitation"'; `database` starts the node on a copy
+        of that file, made with that index of the node key pool (tests.support)."""
         host = f"{name}.test"
         config = load_config(write_config(tmp_path / name, f"http://{host}", extra_config, node_config))
+        copy_of, key_index = database or (None, None)
+        await node_databases.prepare(config.storage.database_path, copy_of=copy_of,
+                                     key_index=key_index)
         http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         sessions.append(http_client)
         clock = FrozenClock()
-        app = create_app(config, http_client=http_client, clock=clock)
+        app = share_compiled_templates(create_app(config, http_client=http_client, clock=clock))
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         fake_dns.register(host, server.port)

@@ -53,16 +53,27 @@ async def test_answering_is_403_for_anyone_but_a_representative_in_charge(world,
     await stored.assert_unchanged()
 
 
+async def assert_answered_by_remi(api, proposal_id: int, reply) -> None:
+    """The reply is remi's first answer, and the proposal now shows it."""
+    assert reply.status == 201, reply.body
+    assert (reply.body["revision"], reply.body["kind"], reply.body["text"]) == (
+        1, ANSWER["kind"], ANSWER["text"])
+    assert reply.body["signed_by"]["username"] == "remi"
+    assert reply.body["signed_by"]["mandate"] == "adjoint aux finances"
+    proposal = (await api.get(f"/proposals/{proposal_id}")).body
+    assert proposal["status"] == "answered" and proposal["answer"] == reply.body
+
+
 async def test_any_representative_answers_where_none_is_in_charge(world, api):
     reply = await api.post(f"/proposals/{world.public_proposal}/answers", as_="remi",
                            json=ANSWER)
-    assert reply.status == 201
+    await assert_answered_by_remi(api, world.public_proposal, reply)
 
 
 async def test_answers_are_still_accepted_once_the_debate_is_closed(world, api):
     reply = await api.post(f"/proposals/{world.closed_proposal}/answers", as_="remi",
                            json=ANSWER)
-    assert reply.status == 201
+    await assert_answered_by_remi(api, world.closed_proposal, reply)
 
 
 async def test_answering_a_hidden_proposal_is_409(world, api):
@@ -84,7 +95,9 @@ async def test_answer_text_bounds(world, api, text, valid):
     reply = await api.post(f"/proposals/{world.proposal}/answers", as_="rita",
                            json={"kind": "adopted", "text": text})
     if valid:
-        assert reply.status == 201
+        assert reply.status == 201 and reply.body["text"] == text
+        listed = await api.get(f"/proposals/{world.proposal}/answers")
+        assert [a["text"] for a in listed.body["items"]] == [text]
     else:
         assert reply.status == 422 and reply.error_fields() == ["text"]
         await stored.assert_unchanged()

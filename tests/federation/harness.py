@@ -24,7 +24,7 @@ from federation.signatures import sign_request_cavage, sign_request_rfc9421
 from node import services
 from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
 from storage.repos.keys import ActorKeys, KeyRepo
-from tests.support import FakeResolver, FrozenClock, TestNode
+from tests.support import FakeResolver, FrozenClock, TestNode, share_compiled_templates
 from web import appkeys
 from web.app import create_app
 from web.config import Config, load_config
@@ -64,7 +64,7 @@ def write_fed_config(directory: Path, base_url: str, federation: dict[str, Any],
 
 
 @pytest.fixture
-async def make_fed_node(tmp_path, fake_dns):
+async def make_fed_node(tmp_path, fake_dns, node_databases):
     """Start a real node `<name>.test` with [federation] overrides (private addresses allowed
     unless overridden): `await make_fed_node("alpha", authorized_fetch=True)`."""
     started: list[FedNode] = []
@@ -78,9 +78,10 @@ async def make_fed_node(tmp_path, fake_dns):
         settings = {"allow_private_addresses": True, **federation}
         config = load_config(write_fed_config(tmp_path / name, f"http://{authority}", settings,
                                               language))
+        await node_databases.prepare(config.storage.database_path)
         client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         clock = FrozenClock()
-        app = create_app(config, http_client=client, clock=clock)
+        app = share_compiled_templates(create_app(config, http_client=client, clock=clock))
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         fake_dns.register(host, server.port)

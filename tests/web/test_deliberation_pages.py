@@ -55,7 +55,10 @@ async def test_debate_page_in_english(node):
         page = await visitor.get("/debats/velo")
     assert page.status == 200 and '<html lang="en">' in page.html
     assert "How this debate works" in page.html and "Agree 0 · Mixed 1 · Disagree 0" in page.html
-    assert "Submit a proposal" in page.html or "Sign in to submit a proposal" in page.html
+    # An anonymous visitor is invited to sign in, not shown the members' submit button
+    assert ('<a href="/connexion?suivant=/debats/velo/propositions/nouvelle">'
+            "Sign in to submit a proposal</a>") in page.html
+    assert 'class="button" href="/debats/velo/propositions/nouvelle"' not in page.html
 
 
 async def test_debate_page_pages_proposals_with_a_keyset_cursor(node):
