@@ -24,6 +24,7 @@ from .account import setup_limiters
 from .csrf import csrf_middleware
 from .identity import identity_middleware
 from .middlewares import (
+    edge_headers,
     error_middleware,
     federation_middleware,
     request_id_middleware,
@@ -74,6 +75,7 @@ def create_app(
         ],
         client_max_size=config.server.max_request_bytes,
     )
+    app.on_response_prepare.append(edge_headers)
     app[appkeys.CONFIG] = config
     app[appkeys.CLOCK] = clock or SystemClock()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
