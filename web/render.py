@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import markdown
 import nh3
+from markdown.blockprocessors import HashHeaderProcessor
 from markdown.inlinepatterns import (
     IMAGE_LINK_RE,
     IMAGE_REFERENCE_RE,
@@ -115,6 +116,14 @@ _BRACKET_PROCESSORS = (
 _BRACKET = re.compile(r"[\[\]]")
 
 
+class _SpacedHashHeader(HashHeaderProcessor):
+    """`# Title` is a heading, `#pour` is not (a hashtag): CommonMark wants the space, and
+    remote replies start with their stance's hashtag."""
+
+    RE = re.compile(r"(?:^|\n)(?P<level>#{1,6})(?=[ \t]|\n|$)"
+                    r"(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)")
+
+
 def _markdown(scan: LinkScan) -> markdown.Markdown:
     md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     # Python-Markdown passes raw HTML through; without these two processors it is escaped as
@@ -125,6 +134,7 @@ def _markdown(scan: LinkScan) -> markdown.Markdown:
         processor = _bounded(cls)(pattern, md)
         processor.scan = scan
         md.inlinePatterns.register(processor, name, priority)
+    md.parser.blockprocessors.register(_SpacedHashHeader(md.parser), "hashheader", 70)
     return md
 
 

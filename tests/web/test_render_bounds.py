@@ -159,3 +159,24 @@ async def test_concurrent_version_pages_render_an_adversarial_body_once(node, mo
     assert statuses == [200] * 5
     assert rendered.count(body) == 1
     assert LINK_SCAN.spent <= LINK_SCAN_BUDGET
+
+
+# --- Hashtags are not headings ---------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "#pour les pistes cyclables", "#contre\nTrop cher.", "Premier paragraphe.\n#pour la suite",
+    "##deux dièses", "- #pour en liste", "> #contre en citation", "#1 en tête",
+])
+def test_a_line_starting_with_a_hashtag_is_text_not_a_heading(source):
+    html = render.render_uncached(source)
+    assert "<h" not in html
+    assert "#" in html  # the hashtag is shown as written
+
+
+@pytest.mark.parametrize(("source", "heading"), [
+    ("# Titre", "<h3>Titre</h3>"), ("## Sous-titre ##", "<h4>Sous-titre</h4>"),
+    ("###\tSection", "<h3>Section</h3>"), ("Texte.\n# Titre\nSuite.", "<h3>Titre</h3>"),
+    ("- # Titre en liste", "<h3>Titre en liste</h3>"),
+])
+def test_a_hash_and_a_space_still_make_a_heading(source, heading):
+    assert heading in render.render_uncached(source)
