@@ -21,6 +21,7 @@ from . import appkeys
 from .config import Config
 from .i18n import Translations
 from .account import setup_limiters
+from .auth import PASSWORD_HASHING, PasswordHashing
 from .csrf import csrf_middleware
 from .identity import identity_middleware
 from .middlewares import (
@@ -81,12 +82,18 @@ def create_app(
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
     app[appkeys.TEMPLATES] = Templates()
     setup_limiters(app)
+    app[PASSWORD_HASHING] = PasswordHashing()
+    app.on_cleanup.append(_close_hashing)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_http_client_ctx(http_client))
     app.cleanup_ctx.append(_federation_ctx)
     app.cleanup_ctx.append(_workers_ctx)
     setup_routes(app)
     return app
+
+
+async def _close_hashing(app: web.Application) -> None:
+    app[PASSWORD_HASHING].close()
 
 
 async def _database_ctx(app: web.Application):
