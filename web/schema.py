@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from node.rules import forbidden_character
+from node.text import forbidden_character
 
 # Keywords that constrain an instance (validated here).
 ASSERTIONS = frozenset({
@@ -140,7 +140,7 @@ class Validator:
             out.extend(min(attempts, key=len))
 
     def _string(self, value: str, schema: dict, path: str, out: list[SchemaError]):
-        # node/rules.py's one rule for text: no control character but tab and line breaks
+        # node/text.py's one rule for text: no control character but tab and line breaks
         found = forbidden_character(value)
         if found is not None:
             out.append(SchemaError(path, f"must not contain a control character "
