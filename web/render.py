@@ -150,29 +150,28 @@ _CACHED_MAX_CHARS = 5_000
 _CACHED_ENTRIES = 2_048
 _LONG_CACHED_ENTRIES = 128
 
-# A line's leading list and quote markers: `- `, `* `, `+ `, `1. `, `1) `, `>`.
-_MARKERS = re.compile(r"^(?:[ \t]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]?)){%d}" % MAX_NESTING,
-                      re.MULTILINE)
-_MARKER_START = re.compile(r"[ \t]*(?:[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])|>)")
+# A line's leading list and quote markers: `- `, `* `, `+ `, `1. `, `1) `, `>`, then the
+# next one. Possessive quantifiers: each blank belongs to one marker, so a line that falls
+# short is given up in linear time (with plain ones, blanks split between markers
+# backtrack exponentially).
+_TOO_DEEP = re.compile(
+    r"^(?P<kept>(?:[ \t]*+(?:[-*+][ \t]++|\d{1,9}+[.)][ \t]++|>[ \t]?+)){%d})"
+    r"(?P<indent>[ \t]*+)(?:(?P<bullet>[-*+](?=[ \t])|>)|(?P<digits>\d{1,9}+)(?=[.)][ \t]))"
+    % MAX_NESTING, re.MULTILINE)
+
+
+def _escape_next_marker(match: re.Match) -> str:
+    start = match.group("kept") + match.group("indent")
+    if match.group("bullet"):
+        return start + "\\" + match.group("bullet")
+    return start + match.group("digits") + "\\"  # `12.` escapes its dot, left after the match
 
 
 def bounded_source(source: str) -> str:
     """The text as the parser gets it: cut at MAX_SOURCE_CHARS, and on a line opening more
-    than MAX_NESTING lists or quotes, the next marker escaped (it shows as typed)."""
-    source = source[:MAX_SOURCE_CHARS]
-
-    def escape_next(match: re.Match) -> str:
-        rest = _MARKER_START.match(source, match.end())
-        if rest is None:
-            return match.group(0)
-        marker = rest.group(0)
-        stripped = marker.lstrip(" \t")
-        indent = marker[:len(marker) - len(stripped)]
-        if stripped[0].isdigit():  # `12.` escapes its dot
-            return match.group(0) + indent + stripped[:-1] + "\\" + stripped[-1]
-        return match.group(0) + indent + "\\" + stripped
-
-    return _MARKERS.sub(escape_next, source)
+    than MAX_NESTING lists or quotes, the next marker escaped (it shows as typed, and so does
+    the rest of the line)."""
+    return _TOO_DEEP.sub(_escape_next_marker, source[:MAX_SOURCE_CHARS])
 
 
 def render_markdown(source: str) -> str:

@@ -73,6 +73,23 @@ def test_a_link_longer_than_its_span_is_text_and_the_budget_holds_across_links()
     assert LINK_SCAN.spent == LINK_SCAN_BUDGET  # every opener charged, up to the budget
 
 
+@pytest.mark.parametrize(("source", "shown"), [
+    ("- " * 20 + "a", "- - - - a"), (">" * 20 + " a", "&gt;&gt;&gt;&gt; a"),
+    ("1. " * 18 + "a", "1. 1. a"), ("> " * 17 + "- a", "&gt; - a"),
+])
+def test_markers_beyond_the_nesting_bound_show_as_typed(source, shown):
+    html = render.render_uncached(source)
+    assert _depth(html) == MAX_NESTING
+    assert re.sub(r"</?(?:ul|ol|li|blockquote|p)>|\n", "", html) == shown
+
+
+def test_a_line_of_markers_and_blanks_that_falls_short_is_given_up_at_once():
+    # 15 markers each followed by 1,000 blanks: a backtracking scan would split the blanks
+    # between markers in 1,000^15 ways before giving up
+    line = ("-" + " " * 1000) * (MAX_NESTING - 1) + "x"
+    assert render.bounded_source(line * 3) == line * 3
+
+
 # --- Realistic texts render exactly as the library renders them ------------------------------
 
 def _reference(source: str) -> str:
