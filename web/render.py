@@ -40,10 +40,11 @@ MAX_SOURCE_CHARS = 100_000
 MAX_LINK_SPAN = 2_048
 # The longest `[text]` of a link or reference.
 MAX_LINK_TEXT = 1_024
-# Characters one render may scan for link destinations: 10 times the longest proposal, so a
-# legitimate text (each link costs its own span; an unclosed one, or a quote in an untitled
-# destination, MAX_LINK_SPAN) never reaches it; an adversarial one stops there.
-LINK_SCAN_BUDGET = 200_000
+# Characters one render may scan for link texts and destinations: 5 times the longest
+# proposal, so a legitimate text (each link costs about its own length; one left open, or
+# with a quote in an untitled destination, MAX_LINK_SPAN) never reaches it; an adversarial
+# one stops there.
+LINK_SCAN_BUDGET = 100_000
 # Lists and quotes opened on one line: deeper markers stay text (each level is a recursion).
 MAX_NESTING = 16
 
@@ -87,7 +88,8 @@ class _BoundedLink:
         if not data.startswith("(", index):  # not a link: the library's check costs nothing
             return super().getLink(data, index)
         allowed = min(MAX_LINK_SPAN, self.scan.left)
-        if allowed <= 0:
+        if allowed <= 0 or data.find(")", index, index + allowed) < 0:
+            # Without a `)` in reach no link closes: said at C speed, nothing charged.
             return "", None, index, False
         window = data[:index + allowed]
         href, title, end, handled = super().getLink(window, index)

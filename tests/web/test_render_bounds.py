@@ -68,9 +68,12 @@ def test_adversarial_texts_scan_and_nest_within_their_bounds(limit):
 def test_a_link_longer_than_its_span_is_text_and_the_budget_holds_across_links():
     url = "https://example.org/" + "a" * (MAX_LINK_SPAN + 10)
     assert "<a " not in render.render_uncached(f"[long]({url})")
-    unclosed = "[a](" * 1000
-    render.render_uncached(unclosed)
-    assert LINK_SCAN.spent == LINK_SCAN_BUDGET  # every opener charged, up to the budget
+    # Openers with a `)` in reach that never balances: each scans its whole span
+    render.render_uncached(("[a](" + "(" * 40 + ")") * 500)
+    assert LINK_SCAN.spent == LINK_SCAN_BUDGET  # charged opener after opener, up to the budget
+    # Openers with no `)` in reach cannot close: refused before any scan
+    render.render_uncached("[a](" * 1000)
+    assert LINK_SCAN.spent < 20_000  # the `[a]` texts alone
 
 
 @pytest.mark.parametrize(("source", "shown"), [
