@@ -20,7 +20,7 @@ def _is_protocol_only(route: web.AbstractRoute) -> bool:
         and not getattr(handler, NEGOTIATED, False)
 
 
-def _signed_in_paths(app: web.Application, world) -> list[str]:
+def signed_in_paths(app: web.Application, world) -> list[str]:
     """Every GET route of the app that knows who asks (pages and API), its parameters filled
     from the world."""
     values = {"slug": "voirie", "username": "ada", "n": "1", "number": "1", "token": "x" * 20,
@@ -51,7 +51,7 @@ async def test_every_signed_in_page_is_not_stored_and_server_names_no_version(ma
     cookie = await session_cookie(node, "ada")
     signed_in = {"Cookie": f"{SESSION_COOKIE}={cookie}", "Accept": "text/html",
                  "Authorization": f"Bearer {world.api.tokens['ada']}"}
-    paths = _signed_in_paths(node.app, world)
+    paths = signed_in_paths(node.app, world)
     assert {"/admin/membres", "/membres/ada", "/api/v1/me"} <= set(paths) and len(paths) > 40
     # When each page is asked for, signed in (a session for pages, a token for the API)
     missing, servers, shown = [], set(), 0

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from tests.api.world import Stored, build_world
 from tests.web.deliberation_support import Visitor
-from tests.web.test_edge_headers import _signed_in_paths
+from tests.web.test_edge_headers import signed_in_paths
 from web import cli
 
 CONTROLS = ("\x00début", "milieu\x00fin", "a\x1b[31mrouge", "a\x7fb", "a\x85b")
@@ -70,7 +70,7 @@ class _Forms(HTMLParser):
 async def _forms_seen_by(node, world, usernames) -> dict[tuple, tuple[str, Form]]:
     """Every form with a text field on every page, for each member: (who, form) by shape."""
     found: dict[tuple, tuple[str, Form]] = {}
-    paths = [p for p in _signed_in_paths(node.app, world) if not p.startswith("/api/")]
+    paths = [p for p in signed_in_paths(node.app, world) if not p.startswith("/api/")]
     for username in usernames:
         async with Visitor(node) as visitor:
             await visitor.sign_in(username)
@@ -110,10 +110,10 @@ async def test_control_characters_in_any_text_field_of_any_form_are_refused(make
 
 
 async def _unchanged_but_sessions(stored: Stored, node) -> None:
-    now = Stored(node, {t: rows for t, rows in (await Stored.take(node)).rows.items()})
+    now = (await Stored.take(node)).rows
     for table, rows in stored.rows.items():
         if table != "sessions":
-            assert now.rows[table] == rows, table
+            assert now[table] == rows, table
 
 
 async def test_a_malformed_form_body_is_400(node):
