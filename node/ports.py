@@ -262,12 +262,12 @@ class Reader(Protocol):
     votes: VoteStore
     moderation: ModerationStore
     tokens: TokenStore
+    invitations: InvitationStore
 
 
 class Tx(Reader, Protocol):
     """One write transaction: every change a use case makes commits or rolls back together."""
 
     events: EventLog
-    invitations: InvitationStore
     passwords: PasswordStore
     sessions: SessionStore

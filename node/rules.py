@@ -39,6 +39,7 @@ from .model import (
     Stance,
     Tally,
 )
+from .text import normalise_text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -105,7 +106,7 @@ def check_slug(slug: str) -> str:
 
 
 def check_text(value: str, *, field: str, min_len: int, max_len: int) -> str:
-    value = value.strip()
+    value = normalise_text(value, field=field).strip()
     if len(value) < min_len:
         raise Invalid(f"{field} must have at least {min_len} characters", field=field)
     if len(value) > max_len:
@@ -433,7 +434,7 @@ def check_argument_listed(argument: Argument) -> None:
 
 def check_url(url: str, *, field: str = "url") -> str:
     """An absolute http(s) URL with a host, no credentials, no spaces or control characters."""
-    url = url.strip()
+    url = normalise_text(url, field=field).strip()
     if not url or len(url) > MAX_URL:
         raise Invalid(f"a link has 1 to {MAX_URL} characters", field=field)
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -11,7 +12,7 @@ from node.errors import Conflict, Forbidden, Invalid, NotFound
 from node.model import NewRegistration
 
 from . import appkeys
-from .auth import check_password, hash_password
+from .auth import hash_password, password_hashing
 from .identity import end_session, start_session
 from .ratelimit import RateLimiter
 
@@ -101,7 +102,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     member = await reader.members.find_by_username(username) if username else None
     stored = await reader.members.find_password_hash(username) if member else None
     # Verify against a dummy hash when there is no account, so timing tells nothing either.
-    valid = check_password(stored or DUMMY_HASH, password) and stored is not None
+    valid = await password_hashing(request).check(stored or DUMMY_HASH, password) \
+        and stored is not None
     if member is None or not valid:
         request.app[LOGIN_LIMITER].hit(key, now)
         request.app[IP_LIMITER].hit(address, now)
@@ -144,8 +146,13 @@ async def register(request: web.Request) -> web.StreamResponse:
     config = request.app[appkeys.CONFIG]
     clock = request.app[appkeys.CLOCK]
     registration = NewRegistration(form["username"], form["display_name"].strip() or form["username"],
-                                   hash_password(form["password"]), form["invitation_code"].strip() or None)
+                                   "", form["invitation_code"].strip() or None)
     try:
+        # Every cheap refusal first: a hash is spent only on a registration that can succeed.
+        await services.check_registration(request.app[appkeys.DATABASE].read(), clock,
+                                          config.node.registration, registration)
+        registration = replace(registration,
+                               password_hash=await password_hashing(request).hash(form["password"]))
         async with request.app[appkeys.DATABASE].transaction() as tx:
             member = await services.register_member(tx, clock, config.node.registration, registration)
     except (Invalid, Conflict, Forbidden, NotFound) as exc:
@@ -167,10 +174,11 @@ async def reset(request: web.Request) -> web.StreamResponse:
     error = _password_error(request, password)
     errors = {"password": error} if error else {}
     if not errors:
+        password_hash = await password_hashing(request).hash(password)
         try:
             async with request.app[appkeys.DATABASE].transaction() as tx:
                 member = await services.reset_password(tx, request.app[appkeys.CLOCK], token,
-                                                       hash_password(password))
+                                                       password_hash)
         except (Invalid, NotFound, Forbidden, Conflict):
             _ = _t(request)
             errors = {"_form": _("This reset link is not valid any more: ask for a new one.")}

@@ -18,7 +18,7 @@ from node.errors import Invalid, NotFound
 from node.model import Member
 
 from . import appkeys
-from .api_schemas import PATH_PARAMETERS, QUERY_PARAMETERS, SCHEMAS
+from .api_schemas import MAX_LISTED_ERRORS, PATH_PARAMETERS, QUERY_PARAMETERS, SCHEMAS
 from .identity import require_member, viewer
 from .middlewares import problem_response
 from .schema import SchemaError, Validator
@@ -28,6 +28,7 @@ JSON_MEDIA_TYPE = "application/json"
 _PATH_PARAM = re.compile(r"{(\w+)}")
 _INTEGER_TEXT = re.compile(r"-?[0-9]{1,20}")
 _ID_TEXT = re.compile(r"[0-9]{1,19}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 VALIDATOR = Validator({"components": {"schemas": SCHEMAS}})
 
 Handler = Callable[["Call"], Awaitable[Any]]
@@ -120,10 +121,12 @@ class Call:
 
 
 def validation_problem(request: web.Request, errors: list[SchemaError]) -> web.Response:
+    """422 listing the first MAX_LISTED_ERRORS errors, and how many more there are: the
+    answer stays small whatever the body."""
+    extra = {"errors": [e.as_json() for e in errors[:MAX_LISTED_ERRORS]],
+             "more_errors": max(0, len(errors) - MAX_LISTED_ERRORS)}
     return problem_response(
-        request, 422, "Unprocessable Entity", "The request has invalid input: see errors.",
-        {"errors": [e.as_json() for e in errors]},
-    )
+        request, 422, "Unprocessable Entity", "The request has invalid input: see errors.", extra)
 
 
 def _path_values(request: web.Request, parameters: tuple[tuple[str, dict, tuple | None], ...]):
@@ -210,9 +213,29 @@ async def _body_value(request: web.Request) -> tuple[bytes, Any]:
         text = raw.decode("utf-8")
         if text.startswith("\ufeff"):  # as json.loads: a byte order mark is not JSON
             raise ValueError("Unexpected UTF-8 BOM")
-        return raw, _DECODER.decode(text)
+        value = _DECODER.decode(text)
+        if "\\u" in text and _holds_surrogate(value):
+            raise ValueError("a \\u escape names a lone surrogate, which is not text")
+        return raw, value
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise web.HTTPBadRequest(text=f"The body is not valid JSON: {exc}.") from None
+
+
+def _holds_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in the parsed body (a key too) holds a lone surrogate:
+    JSON escapes allow one, UTF-8 cannot encode it (it used to fail the answer with a 500)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 # One encoder for every answer: json.dumps with arguments builds a new one per call.

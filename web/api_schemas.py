@@ -315,6 +315,9 @@ _PROBLEM_FIELDS: dict[str, Schema] = {
     "request_id": {"type": "string", "description": "Quote it when reporting a problem."},
     "field": {"type": "string", "description": "The input concerned, when there is one."},
 }
+# A validation problem lists at most this many errors: a body with 60,000 unknown keys
+# answered a 3 MB document.
+MAX_LISTED_ERRORS = 50
 _VALIDATION_ERROR = obj({
     "field": {"type": "string",
               "description": 'Dotted path into the body ("articles.0.text"), a query parameter '
@@ -324,10 +327,14 @@ _VALIDATION_ERROR = obj({
 _PROBLEM = obj(dict(_PROBLEM_FIELDS), optional=("field",),
                description="RFC 9457 problem details (application/problem+json).")
 _VALIDATION_PROBLEM = obj(
-    {**_PROBLEM_FIELDS, "errors": {"type": "array", "items": ref("ValidationError"),
-                                   "minItems": 1}},
+    {**_PROBLEM_FIELDS,
+     "errors": {"type": "array", "items": ref("ValidationError"), "minItems": 1,
+                "maxItems": MAX_LISTED_ERRORS},
+     "more_errors": {"type": "integer", "minimum": 0,
+                     "description": "How many invalid inputs were found beyond those listed."}},
     optional=("field",),
-    description="RFC 9457 problem details listing every invalid input.",
+    description="RFC 9457 problem details listing the invalid inputs (the first "
+                f"{MAX_LISTED_ERRORS}; `more_errors` counts the others).",
 )
 
 
@@ -493,6 +500,7 @@ PROBLEM_EXAMPLES: dict[str, Any] = {
         "detail": "The request has invalid input: see errors.", "request_id": "5f1c0a9e3b2d4c77",
         "errors": [{"field": "body", "message": "must have at most 5000 characters"},
                    {"field": "colour", "message": "is not a known field"}],
+        "more_errors": 0,
     },
 }
 

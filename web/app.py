@@ -21,9 +21,11 @@ from . import appkeys
 from .config import Config
 from .i18n import Translations
 from .account import setup_limiters
+from .auth import PASSWORD_HASHING, PasswordHashing
 from .csrf import csrf_middleware
 from .identity import identity_middleware
 from .middlewares import (
+    edge_headers,
     error_middleware,
     federation_middleware,
     request_id_middleware,
@@ -74,17 +76,24 @@ def create_app(
         ],
         client_max_size=config.server.max_request_bytes,
     )
+    app.on_response_prepare.append(edge_headers)
     app[appkeys.CONFIG] = config
     app[appkeys.CLOCK] = clock or SystemClock()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
     app[appkeys.TEMPLATES] = Templates()
     setup_limiters(app)
+    app[PASSWORD_HASHING] = PasswordHashing()
+    app.on_cleanup.append(_close_hashing)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_http_client_ctx(http_client))
     app.cleanup_ctx.append(_federation_ctx)
     app.cleanup_ctx.append(_workers_ctx)
     setup_routes(app)
     return app
+
+
+async def _close_hashing(app: web.Application) -> None:
+    app[PASSWORD_HASHING].close()
 
 
 async def _database_ctx(app: web.Application):

@@ -42,7 +42,10 @@ def csrf_middleware(base_url: str, *, secure_cookie: bool):
             origin = request.headers.get("Origin")
             if origin and origin != "null" and origin.lower() != expected_origin:
                 raise web.HTTPForbidden(text="This form was sent from another site.")
-            form = await request.post()
+            try:
+                form = await request.post()
+            except (ValueError, LookupError):  # a bad multipart boundary, an unknown charset
+                raise web.HTTPBadRequest(text="The form's body is malformed.") from None
             sent = form.get(CSRF_FIELD, "")
             if fresh or not isinstance(sent, str) or not hmac.compare_digest(sent, token):
                 raise web.HTTPForbidden(

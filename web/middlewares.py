@@ -18,11 +18,13 @@ from federation.response_cache import HOLDABLE, HeldResponses
 from node.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
 from . import appkeys
-from .identity import Unauthenticated
+from .identity import VIEWER, Unauthenticated
 
 log = logging.getLogger(__name__)
 
 REQUEST_ID = web.RequestKey("request_id", str)
+# What `Server` says: the software, never its version (nor aiohttp's and Python's).
+SERVER_NAME = "thc-node"
 _DEFAULT_DETAIL = {
     404: "There is nothing at this address.",
     405: "This address does not accept this method.",
@@ -124,6 +126,16 @@ def protocol_security_headers(https: bool) -> tuple[tuple[str, str], ...]:
         ("X-Frame-Options", "DENY"),
     )
     return headers + ((("Strict-Transport-Security", "max-age=31536000"),) if https else ())
+
+
+async def edge_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare, so raised answers (redirects, errors) get it too: `Server` without
+    a version, and no copy kept anywhere of what a signed-in member was shown (a shared proxy
+    or the browser's history could hand it to the next person). Static files are the same
+    for everyone and stay cacheable."""
+    response.headers["Server"] = SERVER_NAME
+    if request.get(VIEWER) is not None and not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
 
 
 def security_headers_middleware(https: bool):

@@ -15,7 +15,7 @@ from node.model import Argument, Member, Page, Proposal, Role
 
 from . import appkeys
 from .account import IP_LIMITER, LOGIN_LIMITER, MAX_PASSWORD, MIN_PASSWORD
-from .auth import check_password, hash_password
+from .auth import password_hashing
 from .i18n import choose_language
 from .identity import SESSION_ID_HASH, require_member
 from .identity import viewer as current_viewer
@@ -113,10 +113,10 @@ async def member(request: web.Request) -> web.Response:
     return await _render(request, found, {})
 
 
-def _password_errors(request: web.Request, form: dict[str, str], stored: str | None) -> dict:
+def _password_errors(request: web.Request, form: dict[str, str], current_ok: bool) -> dict:
     _ = _gettext(request)
     errors = {}
-    if stored is None or not check_password(stored, form["current_password"]):
+    if not current_ok:
         errors["current_password"] = _("This is not your current password.")
     if len(form["new_password"]) < MIN_PASSWORD:
         errors["new_password"] = _("The password needs at least 10 characters.")
@@ -142,8 +142,10 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         return await _render(request, viewer, {"current_password": _(
             "Too many attempts: please wait a little and try again.")}, status=429)
     reader = request.app[appkeys.DATABASE].read()
-    errors = _password_errors(request, form, await reader.members.find_password_hash(
-        viewer.username))
+    stored = await reader.members.find_password_hash(viewer.username)
+    current_ok = stored is not None and await password_hashing(request).check(
+        stored, form["current_password"])
+    errors = _password_errors(request, form, current_ok)
     if "current_password" in errors:
         request.app[LOGIN_LIMITER].hit(key, now)
         request.app[IP_LIMITER].hit(address, now)
@@ -151,6 +153,6 @@ async def change_password(request: web.Request) -> web.StreamResponse:
         return await _render(request, viewer, errors, status=422)
     async with request.app[appkeys.DATABASE].transaction() as tx:
         await services.change_password(tx, request.app[appkeys.CLOCK], viewer,
-                                       hash_password(form["new_password"]),
+                                       await password_hashing(request).hash(form["new_password"]),
                                        keep_session_id_hash=request.get(SESSION_ID_HASH))
     raise web.HTTPSeeOther(f"/membres/{viewer.username}?fait=mot-de-passe#mot-de-passe")

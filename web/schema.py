@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from node.text import forbidden_character
+
 # Keywords that constrain an instance (validated here).
 ASSERTIONS = frozenset({
     "$ref", "type", "enum", "const", "properties", "required", "additionalProperties",
@@ -138,6 +140,11 @@ class Validator:
             out.extend(min(attempts, key=len))
 
     def _string(self, value: str, schema: dict, path: str, out: list[SchemaError]):
+        # node/text.py's one rule for text: no control character but tab and line breaks
+        found = forbidden_character(value)
+        if found is not None:
+            out.append(SchemaError(path, f"must not contain a control character "
+                                         f"(U+{ord(found):04X}): only text, tabs and line breaks"))
         if "minLength" in schema and len(value) < schema["minLength"]:
             out.append(SchemaError(path, f"must have at least {schema['minLength']} characters"))
         if "maxLength" in schema and len(value) > schema["maxLength"]:

@@ -35,6 +35,7 @@ from .members import (
     admit_member,
     change_password,
     change_role,
+    check_registration,
     create_invitation,
     issue_api_token,
     list_api_tokens,
@@ -69,7 +70,7 @@ from .votes import cast_vote, withdraw_vote
 __all__ = [
     "INVITATION_PREFIX", "TOKEN_PREFIX",
     # members and accounts
-    "admit_member", "register_member", "create_invitation", "change_role", "verify_resident",
+    "admit_member", "register_member", "check_registration", "create_invitation", "change_role", "verify_resident",
     "issue_api_token", "list_api_tokens", "revoke_api_token", "hash_token",
     "request_password_reset", "reset_password",
     "change_password", "get_member",

@@ -15,7 +15,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def name_is_free(tx: Tx, name: str) -> None:
+async def name_is_free(tx: Reader, name: str) -> None:
     # Members and debates share one handle namespace (acct:name@host).
     if await tx.members.find_by_username(name) or await tx.debates.find_by_slug(name):
         raise Conflict(f"the name {name!r} is already taken by a member or a debate")

@@ -64,21 +64,9 @@ async def register_member(
 
     With open registration an invitation code is ignored (it stays usable).
     """
-    mode = RegistrationMode(mode)
-    rules.check_registration(mode, new.invitation_code)
-    username = rules.check_username(new.username)
-    display_name = rules.check_text(
-        new.display_name or username, field="display_name", min_len=1,
-        max_len=rules.MAX_DISPLAY_NAME,
-    )
-    password_hash = rules.check_password_hash(new.password_hash)
     now = clock.now()
-    invitation = None
-    if mode is RegistrationMode.INVITATION:
-        invitation = rules.check_invitation_usable(
-            await tx.invitations.find_by_code_hash(hash_token(new.invitation_code or "")), now
-        )
-    await name_is_free(tx, username)
+    username, display_name, invitation = await _admissible(tx, now, mode, new)
+    password_hash = rules.check_password_hash(new.password_hash)
     member = await tx.members.add(
         NewMember(username, display_name, Role.CITIZEN, "", password_hash), now
     )
@@ -91,6 +79,32 @@ async def register_member(
         )
     )
     return member
+
+
+async def check_registration(
+    reader: Reader, clock: Clock, mode: RegistrationMode | str, new: NewRegistration
+) -> None:
+    """Every refusal register_member gives but the hash's, read without writing: the web
+    asks before it spends an argon2 hash on a registration that would be refused anyway
+    (register_member checks again in its transaction)."""
+    await _admissible(reader, clock.now(), mode, new)
+
+
+async def _admissible(reader: Reader, now, mode: RegistrationMode | str, new: NewRegistration):
+    mode = RegistrationMode(mode)
+    rules.check_registration(mode, new.invitation_code)
+    username = rules.check_username(new.username)
+    display_name = rules.check_text(
+        new.display_name or username, field="display_name", min_len=1,
+        max_len=rules.MAX_DISPLAY_NAME,
+    )
+    invitation = None
+    if mode is RegistrationMode.INVITATION:
+        invitation = rules.check_invitation_usable(
+            await reader.invitations.find_by_code_hash(hash_token(new.invitation_code or "")), now
+        )
+    await name_is_free(reader, username)
+    return username, display_name, invitation
 
 
 async def create_invitation(
