@@ -17,10 +17,17 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from node import network
+from node import network_validation, services
 from node.errors import DomainError, Invalid
 from node.model import ChoiceCounts, Tally
-from node.network import NetworkQuery, RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
+from node.network import (
+    MAX_COUNT,
+    MAX_NAME,
+    NetworkQuery,
+    RemoteDebateInfo,
+    RemoteProposalInfo,
+    TerritoryInfo,
+)
 from storage.repos.follows import Following, Recipient
 from storage.repos.network import NetworkRepo
 from storage.repos.territories import Backfill, FollowedTerritory, TerritoryRepo
@@ -171,7 +178,7 @@ async def proposals_collection(fed: Federation, request: web.Request) -> web.Res
     after = request.query.get("after")
     if after is not None and len(after) > 100:
         raise Invalid("the page cursor is not valid", field="after")
-    page = await network.search_network(reader, NetworkQuery(local_only=True), after=after,
+    page = await services.search_network(reader, NetworkQuery(local_only=True), after=after,
                                         limit=PAGE_SIZE)
     items = []
     for item in page.items:
@@ -253,7 +260,8 @@ def from_ap_thc_question(raw: dict) -> RemoteProposalInfo:
         answer_text=_source(answer.get("source")) if answer else "",
         tally=Tally(_counts(tally.get("verifiedResidents")), _counts(tally.get("localMembers")),
                     _counts(tally.get("remoteParticipants"))),
-        themes=network.hashtags_in(f"{title}\n{body}") if isinstance(title, str) else (),
+        themes=(network_validation.hashtags_in(f"{title}\n{body}") if isinstance(title, str)
+                else ()),
         url=vocab.id_of(raw.get("url")),
     )
 
@@ -279,7 +287,7 @@ async def _territory_info(fed: Federation, territory: str) -> TerritoryInfo | No
         users, posts = await _nodeinfo_figures(fed, base)
     except (FetchError, vocab.MalformedActivity) as exc:
         log.info("no NodeInfo figures from %s: %s", base, exc)
-    name = (actor.name or actor.preferred_username or actor.host)[:network.MAX_NAME]
+    name = (actor.name or actor.preferred_username or actor.host)[:MAX_NAME]
     return TerritoryInfo(ap_id=territory, base_url=base, name=name, users=users, proposals=posts)
 
 
@@ -299,7 +307,7 @@ async def _nodeinfo_figures(fed: Federation, base: str) -> tuple[int | None, int
     users = usage.get("users", {}).get("total") if isinstance(usage.get("users"), dict) else None
 
     def count(value: Any) -> int | None:
-        ok = type(value) is int and 0 <= value <= network.MAX_COUNT
+        ok = type(value) is int and 0 <= value <= MAX_COUNT
         return value if ok else None
 
     return count(users), count(usage.get("localPosts"))
@@ -340,9 +348,9 @@ async def _prepare(fed: Federation, territory: str, infos: list[RemoteProposalIn
 
 async def _write(tx, fed: Federation, territory: str, pending: _Pending) -> None:
     if pending.territory is not None:
-        await network.upsert_territory(tx, fed.clock, pending.territory)
+        await services.upsert_territory(tx, fed.clock, pending.territory)
     for debate in (pending.debates or {}).values():
-        await network.upsert_remote_debate(tx, fed.clock, territory, debate)
+        await services.upsert_remote_debate(tx, fed.clock, territory, debate)
 
 
 async def receive_question(work: Work, activity: vocab.Activity) -> bool:
@@ -367,7 +375,7 @@ async def receive_question(work: Work, activity: vocab.Activity) -> bool:
     pending = await _prepare(fed, territory, [info])
     async with work.transaction() as tx:
         await _write(tx, fed, territory, pending)
-        await network.upsert_remote_proposal(tx, fed.clock, territory, info,
+        await services.upsert_remote_proposal(tx, fed.clock, territory, info,
                                              created=activity.type == "Create")
     return True
 
@@ -440,13 +448,13 @@ async def receive_delete(work: Work, activity: vocab.Activity) -> bool:
             deleted_at = None
     async with work.transaction() as tx:
         try:
-            await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id,
+            await services.tombstone_remote_proposal(tx, fed.clock, territory, object_id,
                                                     deleted_at=deleted_at)
         except Invalid:
             if deleted_at is None:
                 raise
             # A `deleted` out of range (a clock far ahead): when it reached us, then.
-            await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id)
+            await services.tombstone_remote_proposal(tx, fed.clock, territory, object_id)
     return True
 
 
@@ -517,7 +525,7 @@ async def _read_page(fed: Federation, job: Backfill) -> None:
         await _write(tx, fed, territory, pending)
         for info in infos:
             try:
-                await network.upsert_remote_proposal(tx, fed.clock, territory, info)
+                await services.upsert_remote_proposal(tx, fed.clock, territory, info)
             except DomainError as exc:
                 # Refused before any write (node.network validates first): skip this one.
                 log.info("backfill of %s: %s refused: %s", territory, info.ap_id, exc)
