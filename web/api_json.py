@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from node import rules
+from node import tallies
 from node.errors import Invalid
 from node.diff import amendment_diff
 from node.model import (
@@ -222,7 +222,7 @@ def _proposal_fields(proposal: Proposal, tally: Tally, support: int, now: dateti
         "answer_due_at": iso(proposal.answer_due_at),
         "answered_at": iso(proposal.answered_at),
         "answer_kind": proposal.answer_kind.value if proposal.answer_kind else None,
-        "is_overdue": rules.is_answer_overdue(proposal, now),
+        "is_overdue": tallies.is_answer_overdue(proposal, now),
         "hidden_at": iso(proposal.hidden_at),
         "tally": tally_json(tally),
         "support": support,

@@ -1,5 +1,5 @@
 """The network view's page (/reseau): territories, their debates and proposals, search and
-filters. Parse the query string, call the network view's use cases, render; no SQL and no rules here."""
+filters. Parse the query string, call the network use cases, render; no SQL and no rules here."""
 from __future__ import annotations
 
 import re

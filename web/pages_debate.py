@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node import rules, services
+from node import rules, services, tallies
 from node.errors import NotFound
 from node.model import (
     ContentKind,
@@ -95,7 +95,7 @@ async def _debate_context(request: web.Request, reader) -> dict:
         "moderators": [r for r in in_charge if r.role is DebateRole.MODERATOR],
         "proposals": page.items,
         "overdue": frozenset(s.proposal.id for s in page.items
-                             if rules.is_answer_overdue(s.proposal, now)),
+                             if tallies.is_answer_overdue(s.proposal, now)),
         "next_link": page_link(here, request.query, apres=page.next_cursor)
         if page.next_cursor else None,
         "first_link": page_link(here, request.query, apres=None)

@@ -2,7 +2,7 @@
 integrate (a new proposal version), reject or withdraw it."""
 from __future__ import annotations
 
-from .. import rules
+from .. import content_rules, rules
 from ..events import (
     AmendmentIntegrated,
     AmendmentProposed,
@@ -45,8 +45,8 @@ async def propose_amendment(
     rules.require(rules.may_take_part(actor), "only members propose amendments")
     _check_amendable(debate, proposal)
     version = await tx.proposals.get_version(proposal.id, proposal.version)
-    draft = rules.check_amendment_draft(draft, version)
-    original = rules.amendment_target_text(version, draft.article_number)
+    draft = content_rules.check_amendment_draft(draft, version)
+    original = content_rules.amendment_target_text(version, draft.article_number)
     now = clock.now()
     author = await participant_of(tx, actor, now)
     amendment = await tx.amendments.add(
@@ -109,7 +109,7 @@ async def integrate_amendment(
     rules.check_visible(amendment.hidden_at, "amendment")
     rules.check_amendment_pending(amendment)
     version = await tx.proposals.get_version(proposal.id, proposal.version)
-    body, articles = rules.apply_amendment(version, amendment)
+    body, articles = content_rules.apply_amendment(version, amendment)
     now = clock.now()
     integrator = await participant_of(tx, actor, now)
     updated = await tx.proposals.add_version(
@@ -139,7 +139,7 @@ async def reject_amendment(
     await _check_decider(tx, actor, proposal, debate)
     rules.check_debate_open(debate)
     rules.check_amendment_pending(amendment)
-    reason = rules.check_reason(reason)
+    reason = content_rules.check_reason(reason)
     now = clock.now()
     decided = await tx.amendments.decide(
         amendment.id, AmendmentStatus.REJECTED, by_id=rules.actor_member_id(actor), at=now,

@@ -4,7 +4,7 @@ They take a `Reader` (`db.read()` outside a transaction) and never write.
 """
 from __future__ import annotations
 
-from .. import rules
+from .. import rules, tallies
 from ..errors import Forbidden, NotFound
 from ..model import (
     Actor,
@@ -55,10 +55,10 @@ async def get_proposal_detail(
         authors=await reader.proposals.list_authors(proposal.id),
         versions=await reader.proposals.list_versions(proposal.id),
         tally=tally,
-        support=rules.support_of(tally, settings.threshold_classes),
+        support=tallies.support_of(tally, settings.threshold_classes),
         answer=revisions[-1] if revisions else None,
         answer_revisions=revisions,
-        is_overdue=rules.is_answer_overdue(proposal, clock.now()),
+        is_overdue=tallies.is_answer_overdue(proposal, clock.now()),
     )
 
 
