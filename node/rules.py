@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
+from .accounts import Invitation, PasswordReset, RegistrationMode
 from .errors import Conflict, Forbidden, Invalid
 from .model import (
     Actor,
@@ -23,15 +24,12 @@ from .model import (
     DebateRole,
     DebateSettings,
     DebateStatus,
-    Invitation,
     Member,
     Operator,
     ParticipantClass,
     ParticipantRef,
-    PasswordReset,
     Proposal,
     ProposalStatus,
-    RegistrationMode,
     RemoteParticipant,
     Role,
     SideBySide,

@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from node import tallies
-from node.errors import Invalid
 from node.diff import amendment_diff
+from node.errors import Invalid
+from node.history import HistoryEntry, ModerationAction
 from node.model import (
     Amendment,
     Answer,
@@ -23,9 +24,7 @@ from node.model import (
     Debate,
     DebateRoleAssignment,
     DebateSettings,
-    HistoryEntry,
     Member,
-    ModerationAction,
     Page,
     ParticipantClass,
     ParticipantRef,

@@ -12,6 +12,7 @@ from typing import Any
 
 from node import content_rules, rules
 from node.diff import DiffKind
+from node.history import HistoryKind, ModerationVerb
 from node.model import (
     AmendmentStatus,
     AnswerKind,
@@ -19,8 +20,6 @@ from node.model import (
     ContentKind,
     DebateRole,
     DebateStatus,
-    HistoryKind,
-    ModerationVerb,
     ParticipantClass,
     ParticipantKind,
     ProposalOrder,

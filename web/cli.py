@@ -12,8 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from node import services
+from node.accounts import NewMember
 from node.errors import DomainError
-from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
+from node.model import DebateStatus, NewDebate, Operator, Role
 
 from .config import ConfigError, Config, check_base_url, load_config
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from node.model import Member, Session
+from node.accounts import Session
+from node.model import Member
 from node.services import hash_token
 
 from . import appkeys

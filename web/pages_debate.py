@@ -5,15 +5,8 @@ from aiohttp import web
 
 from node import rules, services, tallies
 from node.errors import NotFound
-from node.model import (
-    ContentKind,
-    DebateRole,
-    DebateStatus,
-    ModerationAction,
-    ModerationVerb,
-    ProposalOrder,
-    ProposalStatus,
-)
+from node.history import ModerationAction, ModerationVerb
+from node.model import ContentKind, DebateRole, DebateStatus, ProposalOrder, ProposalStatus
 
 from . import appkeys
 from .deliberation import done_messages, labels, page_link, render, translations

@@ -10,19 +10,19 @@ from ..events import (
     AmendmentVoteCast,
     AmendmentWithdrawn,
 )
+from ..history import HistoryKind
+from .lookup import may_answer_in, participant_of, proposal_in_debate
 from ..model import (
     Actor,
     Amendment,
     AmendmentDraft,
     AmendmentStatus,
     Debate,
-    HistoryKind,
     Proposal,
     ProposalDraft,
     VoteChoice,
 )
 from ..ports import Clock, Tx
-from .lookup import may_answer_in, participant_of, proposal_in_debate
 
 
 async def _amendment_in_debate(tx: Tx, amendment_id: int) -> tuple[Amendment, Proposal, Debate]:

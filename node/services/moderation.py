@@ -9,9 +9,10 @@ from __future__ import annotations
 from .. import content_rules, rules
 from ..errors import Conflict
 from ..events import ContentHidden, ContentUnhidden
-from ..model import Actor, ContentKind, ModerationAction, ModerationVerb
-from ..ports import Clock, Tx
+from ..history import ModerationAction, ModerationVerb
 from .lookup import proposal_in_debate, roles_in
+from ..model import Actor, ContentKind
+from ..ports import Clock, Tx
 
 
 async def _target(tx: Tx, kind: ContentKind, target_id: int):

@@ -12,17 +12,7 @@ from ..events import (
     ProposalStatusChanged,
     ProposalSubmitted,
 )
-from ..model import (
-    Actor,
-    Answer,
-    AnswerKind,
-    HistoryKind,
-    Member,
-    Proposal,
-    ProposalDraft,
-    ProposalStatus,
-)
-from ..ports import Clock, Tx
+from ..history import HistoryKind
 from .lookup import (
     get_debate,
     get_member,
@@ -31,6 +21,8 @@ from .lookup import (
     proposal_in_debate,
     roles_in,
 )
+from ..model import Actor, Answer, AnswerKind, Member, Proposal, ProposalDraft, ProposalStatus
+from ..ports import Clock, Tx
 
 
 async def submit_proposal(

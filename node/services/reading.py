@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from .. import rules, tallies
 from ..errors import Forbidden, NotFound
+from ..history import HistoryEntry, ModerationAction
+from .lookup import get_debate, proposal_in_debate, roles_in
 from ..model import (
     Actor,
     AmendmentSummary,
     Argument,
     ArgumentColumns,
     ArgumentOrder,
-    HistoryEntry,
-    ModerationAction,
     Page,
     ProposalDetail,
     ProposalOrder,
@@ -24,7 +24,6 @@ from ..model import (
     Vote,
 )
 from ..ports import Clock, Reader
-from .lookup import get_debate, proposal_in_debate, roles_in
 
 
 async def _visible_proposal(reader: Reader, proposal_id: int, viewer: Actor | None):

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from .. import rules, tallies
 from ..events import SupportThresholdReached
-from ..model import Actor, DebateSettings, HistoryKind, Proposal, ProposalStatus
+from ..history import HistoryKind
+from ..model import Actor, DebateSettings, Proposal, ProposalStatus
 from ..ports import Tx
 
 

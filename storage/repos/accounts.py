@@ -8,8 +8,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from node.accounts import Invitation, PasswordReset, Session
 from node.errors import NotFound
-from node.model import Invitation, Page, PasswordReset, Session
+from node.model import Page
 
 from . import _keyset
 from ._sql import to_datetime, to_text

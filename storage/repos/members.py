@@ -5,8 +5,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from node.accounts import NewMember
 from node.errors import NotFound
-from node.model import Member, NewMember, Page, Role
+from node.model import Member, Page, Role
 
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
 

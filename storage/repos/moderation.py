@@ -5,7 +5,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from node.model import ContentKind, ModerationAction, ModerationVerb, Page
+from node.history import ModerationAction, ModerationVerb
+from node.model import ContentKind, Page
 
 from . import _keyset
 from ._sql import to_datetime, to_text

@@ -9,12 +9,11 @@ from datetime import datetime, timedelta, timezone
 import aiosqlite
 
 from node.errors import NotFound
+from node.history import HistoryEntry, HistoryKind
 from node.model import (
-    Debate,
     AnswerKind,
     Article,
-    HistoryEntry,
-    HistoryKind,
+    Debate,
     Page,
     ParticipantClass,
     ParticipantRef,
@@ -32,8 +31,7 @@ from node.model import (
 
 from . import _keyset
 from ._sql import to_datetime, to_text
-from .debates import columns_as as debate_columns
-from .debates import debate_from_row
+from .debates import columns_as as debate_columns, debate_from_row
 from .participants import ref_columns, ref_from_row, ref_joins
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

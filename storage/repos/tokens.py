@@ -5,7 +5,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from node.model import ApiToken, Member
+from node.accounts import ApiToken
+from node.model import Member
 
 from ._sql import to_datetime, to_text
 from .members import _COLUMNS as MEMBER_COLUMNS

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from node import content_rules, rules, tallies
+from node.accounts import Invitation, PasswordReset, RegistrationMode
 from node.errors import Conflict, Forbidden, Invalid
 from node.model import (
     Amendment,
@@ -19,18 +20,15 @@ from node.model import (
     DebateRole,
     DebateSettings,
     DebateStatus,
-    Invitation,
     Member,
     Operator,
     ParticipantClass,
     ParticipantKind,
     ParticipantRef,
-    PasswordReset,
     Proposal,
     ProposalDraft,
     ProposalStatus,
     ProposalVersion,
-    RegistrationMode,
     Role,
     Source,
     Stance,

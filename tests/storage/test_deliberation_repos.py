@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from node import services
+from node.accounts import Session
 from node.errors import Invalid, NotFound
 from node.model import (
     AmendmentDraft,
@@ -14,7 +15,6 @@ from node.model import (
     ParticipantClass,
     ProposalOrder,
     ProposalStatus,
-    Session,
     VoteChoice,
 )
 from tests.node.builders import OP, a_draft, a_member, a_proposal, an_open_debate, run
