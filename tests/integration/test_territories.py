@@ -362,11 +362,11 @@ async def test_the_follow_page_is_for_administrators_with_a_csrf_token(make_fed_
 
 
 async def test_the_cli_follows_a_territory_and_the_server_delivers_it(make_fed_node, capsys):
-    from web import cli
+    from web import cli, cli_federation
     alpha, beta, alice = await _two_territories(make_fed_node)
     await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
     # When the operator runs `thc-node follow @alpha.test@alpha.test` against beta's database
-    row = await cli.with_federation(
+    row = await cli_federation.with_federation(
         beta.config, lambda fed: territories.follow_territory(fed, "@alpha.test@alpha.test"),
         http_client=beta.client, clock=beta.clock)
     assert row.state == "pending"
@@ -380,7 +380,7 @@ async def test_the_cli_follows_a_territory_and_the_server_delivers_it(make_fed_n
     out = capsys.readouterr().out
     assert "http://alpha.test/actor" in out and "accepted" in out and "done (1 proposals" in out
     # When the operator runs `thc-node unfollow http://alpha.test/actor`
-    assert await cli.with_federation(
+    assert await cli_federation.with_federation(
         beta.config, lambda fed: territories.unfollow_territory(fed, ALPHA_NODE),
         http_client=beta.client, clock=beta.clock) is True
     await settle(alpha, beta)
