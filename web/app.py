@@ -77,7 +77,7 @@ def create_app(
     app[appkeys.CONFIG] = config
     app[appkeys.CLOCK] = clock or SystemClock()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
-    app[appkeys.TEMPLATES] = Templates()
+    app[appkeys.TEMPLATES] = Templates(config, app[appkeys.TRANSLATIONS])
     setup_limiters(app)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_http_client_ctx(http_client))

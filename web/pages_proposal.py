@@ -23,10 +23,10 @@ from node.model import (
 )
 
 from . import appkeys
-from .csrf import CSRF_TOKEN
 from .deliberation import done_messages, int_param, labels, page_link, render, translations
 from .i18n import choose_language
 from .identity import viewer
+from .request_keys import CSRF_TOKEN
 
 ARGUMENTS_PER_COLUMN = 10
 AMENDMENTS_PER_PAGE = 10
