@@ -142,38 +142,11 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
     return local.astimezone(timezone.utc)
 
 
-def local_input(value: datetime | None, zone: ZoneInfo) -> str:
-    """A stored time as a datetime-local value in the territory's zone."""
-    return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
-
-
-# --- Last-resort reads -----------------------------------------------------------------------
-# MemberRepo.list_page cannot filter by username prefix: this one read-only query stands in
-# until storage offers `members.list_page(prefix=..., after=..., limit=...)`. It only picks ids;
-# the repository still builds the Member objects.
-
-
-def _id_cursor(after: str | None) -> int:
-    if after is None:
-        return 0
-    if not after.isdigit() or len(after) > 18:
-        raise Invalid("the page cursor is not valid", field="after")
-    return int(after)
-
-
 async def _members_page(request: web.Request, prefix: str, after: str | None) -> Page[Member]:
     reader = request.app[appkeys.DATABASE].read()
     if not prefix:
         return await reader.members.list_page(after=after, limit=PAGE_SIZE)
-    # Usernames are [a-z0-9_] (all below 0x7f) and the column is NOCASE: a range on the
-    # unique index finds every username that starts with the prefix.
-    rows = await reader.conn.execute_fetchall(
-        "SELECT id FROM members WHERE username >= ? AND username < ? AND id > ?"
-        " ORDER BY id LIMIT ?",
-        (prefix, prefix + "\x7f", _id_cursor(after), PAGE_SIZE + 1),
-    )
-    items = tuple([await reader.members.get(row[0]) for row in rows[:PAGE_SIZE]])
-    return Page(items, str(items[-1].id) if len(rows) > PAGE_SIZE else None)
+    return await reader.members.list_by_prefix(prefix, after=after, limit=PAGE_SIZE)
 
 
 async def _members_by_id(request: web.Request, ids) -> dict[int, Member]:

@@ -90,6 +90,19 @@ class MemberRepo:
         items = tuple(_member(r) for r in rows[:limit])
         return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
 
+    async def list_by_prefix(self, prefix: str, *, after: str | None = None,
+                             limit: int = 50) -> Page[Member]:
+        """Members whose username starts with `prefix`, by id. Usernames are [a-z0-9_] (all
+        below 0x7f) and the column is NOCASE: a range on the unique index finds them all."""
+        async with self.conn.execute(
+            f"SELECT {_COLUMNS} FROM members WHERE username >= ? AND username < ? AND id > ?"
+            " ORDER BY id LIMIT ?",
+            (prefix, prefix + "\x7f", decode_cursor(after), limit + 1),
+        ) as cur:
+            rows = await cur.fetchall()
+        items = tuple(_member(r) for r in rows[:limit])
+        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+
     async def count(self) -> int:
         async with self.conn.execute("SELECT count(*) FROM members") as cur:
             return (await cur.fetchone())[0]

@@ -317,6 +317,18 @@ class ProposalRepo:
 
     # --- lists ---------------------------------------------------------------------------
 
+    async def list_by_participant(self, participant_id: int, *, after: str | None = None,
+                                  limit: int = 10) -> Page[Proposal]:
+        """The proposals a participant leads or co-authors, newest first, but hidden ones."""
+        cursor = _keyset.decode(after, 1)
+        keyset, args = ("AND x.id < ?", [cursor[0]]) if cursor else ("", [])
+        rows = await self.conn.execute_fetchall(
+            "SELECT x.id FROM proposals x JOIN proposal_authors pau ON pau.proposal_id = x.id"
+            f" WHERE pau.participant_id = ? AND x.hidden_at IS NULL {keyset}"
+            " ORDER BY x.id DESC LIMIT ?",
+            (participant_id, *args, limit + 1))
+        return _keyset.page([await self.get(r[0]) for r in rows], limit, lambda p: (p.id,))
+
     async def list_page(
         self, debate_id: int | None, *, order: ProposalOrder = ProposalOrder.NEWEST,
         classes: frozenset[ParticipantClass] = frozenset(ParticipantClass),
