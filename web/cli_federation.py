@@ -1,6 +1,6 @@
-"""`thc-node follow | unfollow | following | block …`: the territories this node follows and the
-domains it blocks. These commands talk to other nodes: what they queue (a Follow) is delivered
-by the running server's workers."""
+"""`thc-node follow | unfollow | following | followers … | block …`: the territories this node
+follows, the requests to follow it, and the domains it blocks. These commands talk to other
+nodes: what they queue (a Follow, an Accept) is delivered by the running server's workers."""
 from __future__ import annotations
 
 import asyncio
@@ -100,6 +100,35 @@ def cmd_block_list(args) -> int:
     return 0
 
 
+def cmd_followers_pending(args) -> int:
+    from federation import follows
+
+    rows = asyncio.run(with_federation(
+        load(args), lambda fed: follows.pending_followers(fed, fed.local.node())))
+    print_table([[r.follower_ap_id, r.created_at.isoformat(timespec="seconds")] for r in rows],
+                ["TERRITORY", "ASKED"])
+    return 0
+
+
+def _answer_follower(args, approve: bool) -> int:
+    from federation import follows
+
+    answer = follows.approve_follower if approve else follows.reject_follower
+    asyncio.run(with_federation(
+        load(args), lambda fed: answer(fed, fed.local.node(), args.follower)))
+    print(f"{'accepted' if approve else 'refused'} {args.follower}"
+          " (the running server delivers the answer)")
+    return 0
+
+
+def cmd_followers_approve(args) -> int:
+    return _answer_follower(args, approve=True)
+
+
+def cmd_followers_reject(args) -> int:
+    return _answer_follower(args, approve=False)
+
+
 def add_commands(sub: Subparsers) -> None:
     p = sub.add_parser("follow", help="follow another territory (its proposals reach the "
                        "network view)")
@@ -122,3 +151,15 @@ def add_commands(sub: Subparsers) -> None:
     p.set_defaults(func=cmd_block_remove)
     block.add_parser("list", help="list blocked domains (database and config file)"
                      ).set_defaults(func=cmd_block_list)
+
+    followers = sub.group("followers", help="other territories' requests to follow this one "
+                          "([federation] manual_node_follow_approval)")
+    followers.add_parser("pending", help="list the follow requests waiting for approval"
+                         ).set_defaults(func=cmd_followers_pending)
+    p = followers.add_parser("approve", help="accept a follow request (sends the Accept)")
+    p.add_argument("follower", help="the following territory's address, from `followers pending`")
+    p.set_defaults(func=cmd_followers_approve)
+    p = followers.add_parser("reject", help="refuse a follow request, or remove a follower "
+                             "(sends the Reject)")
+    p.add_argument("follower", help="the following territory's address")
+    p.set_defaults(func=cmd_followers_reject)

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from federation.routes import FederationRoutes
 
-from . import account, admin, api, appkeys, feeds, network, pages, profile
+from . import account, admin, admin_territories, api, appkeys, feeds, network, pages, profile
 from . import contributions, pages_debate, pages_proposal, participation, proposal_form
 
 STATIC_DIR = resources.files("web") / "static"
@@ -102,11 +102,16 @@ def setup_routes(app: web.Application) -> None:
                      name="admin_debate_roles"),
             web.post("/admin/debats/{slug}/responsables/retrait", admin.remove_role,
                      name="admin_debate_roles_remove"),
-            # Territories this node follows (issue 5).
-            web.get("/admin/territoires", admin.territories_list, name="admin_territories"),
-            web.post("/admin/territoires", admin.territory_follow),
-            web.post("/admin/territoires/retrait", admin.territory_unfollow,
+            # Territories this node follows, and those asking to follow it.
+            web.get("/admin/territoires", admin_territories.territories_list,
+                    name="admin_territories"),
+            web.post("/admin/territoires", admin_territories.territory_follow),
+            web.post("/admin/territoires/retrait", admin_territories.territory_unfollow,
                      name="admin_territories_remove"),
+            web.post("/admin/territoires/abonnes/accepter", admin_territories.follower_approve,
+                     name="admin_follower_approve"),
+            web.post("/admin/territoires/abonnes/refuser", admin_territories.follower_reject,
+                     name="admin_follower_reject"),
             # JSON API (issue 3): every /api/v1 route comes from web/api.py's endpoint table,
             # which also builds the OpenAPI document at /api/v1/openapi.json.
             *api.routes(),
