@@ -12,13 +12,8 @@ from storage.repos.remote import RemoteActor, RemoteRepo
 
 from . import vocab
 from .fetch import FetchError
-from .signatures import (
-    SignatureError,
-    SignatureFailure,
-    VerifiedSignature,
-    parse_key_id,
-    verify_request,
-)
+from .signature_base import SignatureError, SignatureFailure, VerifiedSignature
+from .signatures import parse_key_id, verify_request
 from .uris import host_of, origin_of, strip_fragment
 
 if TYPE_CHECKING:

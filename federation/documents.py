@@ -15,7 +15,7 @@ from storage.repos.outbox import OutboxRepo
 from . import vocab
 from .actors import SignerUnknown
 from .local_actors import LocalActor
-from .signatures import SignatureError
+from .signature_base import SignatureError
 from .uris import FOLLOWERS, MODERATORS, OUTBOX, ActorKind, hostname_of
 
 if TYPE_CHECKING:
