@@ -32,8 +32,6 @@ from .model import (
     ProposalStatus,
     RemoteParticipant,
     Role,
-    SideBySide,
-    Stance,
 )
 
 E = TypeVar("E", bound=StrEnum)
@@ -155,14 +153,6 @@ def check_debate_transition(debate: Debate, target: DebateStatus) -> None:
             f"debate {debate.slug!r} is {debate.status.value}: it cannot become {target.value}",
             field="status",
         )
-
-
-def is_due_to_close(debate: Debate, now: datetime) -> bool:
-    return (
-        debate.status is DebateStatus.OPEN
-        and debate.closes_at is not None
-        and debate.closes_at <= now
-    )
 
 
 MAX_PASSWORD_HASH = 512
@@ -414,21 +404,6 @@ def check_page_limit(limit: int) -> int:
 
 
 # --- Arguments -------------------------------------------------------------------------------
-
-
-def useful_order_key(argument: Argument) -> tuple[int, int]:
-    """Most useful first, then the earliest; the same order the keyset pages use."""
-    return (-argument.useful_count, argument.id)
-
-
-def arrange_side_by_side(arguments: Iterable[Argument]) -> SideBySide:
-    """Listed arguments grouped by stance, each column most useful first."""
-    columns: dict[Stance, list[Argument]] = {s: [] for s in Stance}
-    for argument in arguments:
-        if argument.hidden_at is None and argument.withdrawn_at is None:
-            columns[argument.stance].append(argument)
-    ordered = {s: tuple(sorted(items, key=useful_order_key)) for s, items in columns.items()}
-    return SideBySide(ordered[Stance.FOR], ordered[Stance.AGAINST], ordered[Stance.NEUTRAL])
 
 
 def parse_choice(enum: type[E], value: object, *, field: str) -> E:

@@ -26,12 +26,6 @@ def participant_class(kind: ParticipantKind, is_verified_resident: bool) -> Part
     return ParticipantClass.LOCAL_MEMBER
 
 
-def tally_from_counts(counts: Iterable[tuple[str, str, int]]) -> Tally:
-    """A Tally from (participant class, choice, count) rows: each vote counts once, in the
-    class of its participant (verified resident, other local member, remote)."""
-    return Tally.from_counts(counts)
-
-
 def support_of(tally: Tally, classes: Iterable[ParticipantClass]) -> int:
     """A proposal's support: its `for` votes from the classes its debate counts."""
     return sum(tally.of_class(ParticipantClass(c)).for_votes for c in set(classes))

@@ -301,7 +301,7 @@ def test_decided_amendments_and_unlisted_arguments_are_refused():
 
 def test_tally_counts_each_class_and_choice_from_grouped_rows():
     # When
-    tally = tallies.tally_from_counts(
+    tally = Tally.from_counts(
         [("verified_resident", "for", 3), ("local_member", "for", 2),
          ("local_member", "against", 1), ("remote", "mixed", 4)]
     )
@@ -397,21 +397,6 @@ def test_amendment_draft_must_change_an_existing_target_within_bounds():
 
 
 # --- arguments -------------------------------------------------------------------------------
-
-
-def test_side_by_side_puts_the_most_useful_first_and_leaves_out_hidden_and_withdrawn():
-    # Given
-    args = [
-        argument(1, Stance.FOR, 1), argument(2, Stance.AGAINST, 0), argument(3, Stance.FOR, 5),
-        argument(4, Stance.FOR, 5), argument(5, Stance.NEUTRAL, 0),
-        argument(6, Stance.FOR, 99, hidden=True), argument(7, Stance.AGAINST, 99, withdrawn=True),
-    ]
-    # When
-    columns = rules.arrange_side_by_side(args)
-    # Then: ties keep the earlier argument first
-    assert [a.id for a in columns.for_arguments] == [3, 4, 1]
-    assert [a.id for a in columns.against_arguments] == [2]
-    assert [a.id for a in columns.neutral_arguments] == [5]
 
 
 # --- accounts --------------------------------------------------------------------------------
