@@ -22,7 +22,7 @@ from node.model import DebateStatus, ProposalSummary
 from node.network import NetworkItem, NetworkOrder
 
 from . import appkeys
-from .network import (
+from .pages_network import (
     filter_values,
     item_url,
     local_proposal_path,

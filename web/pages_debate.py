@@ -9,7 +9,7 @@ from node.history import ModerationAction, ModerationVerb
 from node.model import ContentKind, DebateRole, DebateStatus, ProposalOrder, ProposalStatus
 
 from . import appkeys
-from .deliberation import done_messages, labels, page_link, render, translations
+from .pages_shared import done_messages, labels, page_link, render, translations
 from .i18n import choose_language
 from .identity import viewer
 

@@ -1,6 +1,6 @@
 """The proposal page (its one canonical URL, /propositions/{id}) and its earlier versions.
 
-`render_proposal` is also what the participation forms re-render, with their errors and the
+`render_proposal` is also what the proposal_actions forms re-render, with their errors and the
 input kept, when a post is refused.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from node.model import (
 )
 
 from . import appkeys
-from .deliberation import done_messages, int_param, labels, page_link, render, translations
+from .pages_shared import done_messages, int_param, labels, page_link, render, translations
 from .i18n import choose_language
 from .identity import viewer
 from .request_keys import CSRF_TOKEN

@@ -15,7 +15,7 @@ from node.errors import DomainError, Invalid, NotFound
 from node.model import Article, Debate, DebateStatus, Proposal, ProposalDraft, Source
 
 from . import appkeys
-from .deliberation import form_error, int_param, member_or_login, render, translations
+from .pages_shared import form_error, int_param, member_or_login, render, translations
 
 ADD_ARTICLE, ADD_SOURCE = "ajouter-article", "ajouter-source"
 

@@ -177,7 +177,7 @@ def test_every_string_of_the_network_view_is_translated_into_french():
         catalog = read_po(f, locale="fr")
     # When extracting the messages of the network view's files
     sources = [("web/templates/network.html", "jinja2.ext:babel_extract"),
-               ("web/network.py", "python"),
+               ("web/pages_network.py", "python"),
                ("web/feeds.py", "python"), ("web/templates/base.html", "jinja2.ext:babel_extract")]
     missing = []
     for path, method in sources:
