@@ -57,7 +57,7 @@ class ParticipantClass(StrEnum):
 
     VERIFIED_RESIDENT = "verified_resident"
     LOCAL_MEMBER = "local_member"  # a local member who is not a verified resident
-    REMOTE = "remote"  # a fediverse participant (issue 5)
+    REMOTE = "remote"  # a fediverse participant
 
 
 DEFAULT_THRESHOLD_CLASSES = frozenset(
@@ -122,7 +122,7 @@ class DebateRoleAssignment:
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    """Whoever takes part in debates: a local member now, a fediverse actor later (issue 5).
+    """Whoever takes part in debates: a local member or a fediverse actor.
 
     Votes, arguments, amendments, proposals and "useful" marks point to a participant, never
     straight to a member, so remote participants need no schema change.
@@ -493,7 +493,7 @@ class Operator:
 
 @dataclass(frozen=True, slots=True)
 class RemoteParticipant:
-    """A fediverse actor taking part (issue 5), already proven to be who it says (the inbox
+    """A fediverse actor taking part, already proven to be who it says (the inbox
     checked the signature): it votes and argues, nothing else. Resolved to a `Participant` of
     kind remote by its ap_id."""
 

@@ -132,7 +132,7 @@ class RemoteProposalInfo:
     themes: tuple[str, ...] = ()  # hashtags, with or without '#'
     url: str | None = None  # its page; defaults to ap_id
     # When the tally was counted. None: now (when received). A tally may change without a
-    # newer `updated_at` (Update(Question) never bumps it, see issue 5), so it has its own clock.
+    # newer `updated_at` (Update(Question) never bumps it), so it has its own clock.
     tallied_at: datetime | None = None
     answer_text: str = ""  # the answer's markdown source; only with an answer
 

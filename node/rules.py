@@ -278,7 +278,7 @@ def may_take_part(actor: Actor) -> bool:
 
 
 def may_vote_and_argue(actor: Actor) -> bool:
-    """Members, and fediverse participants (issue 5): they vote and argue, nothing more."""
+    """Members, and fediverse participants: they vote and argue, nothing more."""
     return isinstance(actor, (Member, RemoteParticipant))
 
 

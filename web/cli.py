@@ -119,7 +119,7 @@ def cmd_serve(args) -> int:
 async def _freeze_startup_heap(app) -> None:
     """Move what startup allocated (templates, catalogues, keys, caches' scaffolding) out of
     the collector's reach: it lives as long as the process, and every full collection would
-    walk it again while requests wait (measured under load, issue 4)."""
+    walk it again while requests wait (measured under load)."""
     import gc
 
     gc.collect()

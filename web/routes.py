@@ -20,7 +20,7 @@ def setup_routes(app: web.Application) -> None:
         [
             web.get("/", pages.home, name="home"),
             web.get("/debats/{slug}", federation.debate(pages_debate.debate), name="debate"),
-            # Deliberation pages and forms (issue 3). A proposal has one canonical URL,
+            # Deliberation pages and forms. A proposal has one canonical URL,
             # /propositions/{id} (its ActivityPub id later); versions hang below it.
             web.get("/debats/{slug}/moderation", pages_debate.moderation_history,
                     name="debate_moderation"),
@@ -55,7 +55,7 @@ def setup_routes(app: web.Application) -> None:
                      name="amendment_reject"),
             web.post(r"/moderation/{kind}/{id:\d+}/{verb}", proposal_actions.moderate,
                      name="moderate"),
-            # One's own contributions afterwards, co-authors and public votes (issue 3).
+            # One's own contributions afterwards, co-authors and public votes.
             web.get(r"/arguments/{id:\d+}/modifier", contribution_edits.edit_argument_form,
                     name="argument_edit"),
             web.post(r"/arguments/{id:\d+}/modifier", contribution_edits.edit_argument),
@@ -80,7 +80,7 @@ def setup_routes(app: web.Application) -> None:
             web.post("/inscription", account.register),
             web.get("/mot-de-passe/{token}", account.reset_form, name="password_reset"),
             web.post("/mot-de-passe/{token}", account.reset),
-            # Member profile and admin area (issue 3): administrators only, but trusted third
+            # Member profile and admin area: administrators only, but trusted third
             # parties reach the verification page.
             web.post("/compte/mot-de-passe", profile.change_password, name="password_change"),
             web.get("/admin", admin.overview, name="admin"),
@@ -112,10 +112,10 @@ def setup_routes(app: web.Application) -> None:
                      name="admin_follower_approve"),
             web.post("/admin/territoires/abonnes/refuser", admin_territories.follower_reject,
                      name="admin_follower_reject"),
-            # JSON API (issue 3): every /api/v1 route comes from web/api.py's endpoint table,
+            # JSON API: every /api/v1 route comes from web/api.py's endpoint table,
             # which also builds the OpenAPI document at /api/v1/openapi.json.
             *api.routes(),
-            # The network view (issue 5): territories, search and Atom feeds. The debate feed
+            # The network view: territories, search and Atom feeds. The debate feed
             # is its own route: /debats/{slug} is wrapped by content negotiation.
             web.get("/reseau", pages_network.page, name="network"),
             web.get("/reseau/flux.atom", feeds.network_feed, name="network_feed"),

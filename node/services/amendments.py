@@ -68,7 +68,7 @@ async def vote_on_amendment(
     """d'accord / mitigé / pas d'accord on a pending amendment; a new choice replaces the old
     one, the same choice again changes nothing."""
     amendment, proposal, debate = await _amendment_in_debate(tx, amendment_id)
-    # Fediverse participants vote on amendments put to a vote as on proposals (issue 5).
+    # Fediverse participants vote on amendments put to a vote as on proposals.
     rules.require(rules.may_vote_and_argue(actor), "only participants vote")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")

@@ -25,7 +25,7 @@ async def post_argument(
     tx: Tx, clock: Clock, actor: Actor, proposal_id: int, stance: Stance, body: str,
     *, ap_id: str | None = None,
 ) -> Argument:
-    """`ap_id`: a remote participant's Note (issue 5), so its Update and Delete find it."""
+    """`ap_id`: a remote participant's Note, so its Update and Delete find it."""
     proposal, debate = await proposal_in_debate(tx, proposal_id)
     rules.require(rules.may_vote_and_argue(actor), "only participants post arguments")
     rules.check_debate_open(debate)
