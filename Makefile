@@ -65,10 +65,12 @@ bench: $(BIN)/.installed
 bench-instructions: $(BIN)/.installed
 	$(BIN)/python -m bench.inbox_instructions
 
-# Refresh the translation catalogues after changing user-facing strings.
+# Refresh the translation catalogues after changing user-facing strings: new msgids arrive
+# with an empty msgstr in web/locale/*/LC_MESSAGES/messages.po, to fill there by hand.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -o /tmp/thc-messages.pot .
-	$(BIN)/pybabel update -i /tmp/thc-messages.pot -d web/locale -D messages --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 -w 100 -o /tmp/thc-messages.pot .
+	$(BIN)/pybabel update -i /tmp/thc-messages.pot -d web/locale -D messages -w 100 \
+		--no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

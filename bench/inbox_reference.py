@@ -16,7 +16,8 @@ from pathlib import Path
 import aiosqlite
 from aiohttp import web
 
-from federation.signatures import SignatureError, verify_request
+from federation.signature_base import SignatureError
+from federation.signatures import verify_request
 
 WINDOW = timedelta(hours=1)
 

@@ -65,8 +65,9 @@ async def _prepare(database: Path, follower: str, follower_host: str) -> int:
     """An open debate with one proposal, followed by a Mastodon-like sink actor."""
     from federation.keys import generate_actor_keys
     from node import services
+    from node.accounts import NewMember
     from node.clock import SystemClock
-    from node.model import DebateStatus, NewDebate, NewMember, Operator, ProposalDraft, Role
+    from node.model import DebateStatus, NewDebate, Operator, ProposalDraft, Role
     from storage.db import Database
     from storage.repos.keys import KeyRepo
 

@@ -14,13 +14,8 @@ from storage.repos.remote import RemoteActor, RemoteRepo
 
 from . import vocab
 from .fetch import Fetcher, FetchError, Identity
-from .signatures import (
-    SignatureError,
-    SignatureFailure,
-    VerifiedSignature,
-    parse_key_id,
-    verify_request,
-)
+from .signature_base import SignatureError, SignatureFailure, VerifiedSignature
+from .signatures import parse_key_id, verify_request
 from .uris import Uris, host_of, origin_of, strip_fragment
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from node import network
+from node import services
 from node.errors import DomainError
 from storage.repos.territories import Backfill, TerritoryRepo
 
@@ -92,7 +92,7 @@ async def _read_page(fed: Deps, job: Backfill) -> None:
         await ingest.write(tx, fed, territory, pending)
         for info in infos:
             try:
-                await network.upsert_remote_proposal(tx, fed.clock, territory, info)
+                await services.upsert_remote_proposal(tx, fed.clock, territory, info)
             except DomainError as exc:
                 # Refused before any write (node.network validates first): skip this one.
                 log.info("backfill of %s: %s refused: %s", territory, info.ap_id, exc)

@@ -15,7 +15,7 @@ from . import vocab
 from .actors import SignerUnknown
 from .deps import Deps
 from .local_actors import LocalActor
-from .signatures import SignatureError
+from .signature_base import SignatureError
 from .uris import FOLLOWERS, MODERATORS, OUTBOX, ActorKind, hostname_of
 
 PAGE_SIZE = 40  # ids per collection page: documents stay a few KiB (Mastodon caps at 1 MiB)

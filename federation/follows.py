@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from node.errors import Conflict, Invalid, NotFound
-from storage.repos.follows import FollowRepo, Following
+from storage.repos.follows import Follower, FollowRepo, Following
 from storage.repos.remote import RemoteActor
 
 from . import outbox, vocab
@@ -57,6 +57,12 @@ async def queue_response(fed: Deps, conn, kind: str, local: LocalActor,
                               "Follow", follow)
     await outbox.enqueue(fed, conn, activity=vocab.to_ap_response(response), actor=local,
                          inboxes=[follower.inbox])
+
+
+async def pending_followers(fed: Deps, local: LocalActor,
+                            limit: int = 100) -> list[Follower]:
+    """Follow requests waiting for approval (node-to-node follows under manual approval)."""
+    return await FollowRepo(fed.db.read().conn).list_pending_followers(local.owner, limit)
 
 
 async def approve_follower(fed: Deps, local: LocalActor, follower_ap_id: str) -> None:

@@ -17,7 +17,8 @@ from .actors import SignerUnknown, Verified
 from .backlog import RETRY_AFTER_SECONDS, BacklogFull, authority
 from .deps import Deps
 from .local_actors import LocalActor
-from .signatures import SignatureError, header_fields, parse_key_id
+from .signature_base import SignatureError, header_fields
+from .signatures import parse_key_id
 from .uris import ActorKind, host_of, origin_of, same_origin
 
 log = logging.getLogger(__name__)

@@ -36,7 +36,7 @@ async def publish_content_hidden(ctx: Context, event: ContentHidden) -> list[Pub
 async def publish_content_unhidden(ctx: Context, event: ContentUnhidden) -> list[Publication]:
     """The proposal is shown again: its poll is created again, as when it was submitted. The
     territories among the followers get the Question with `updated` at this moment: they keep
-    a deleted proposal's tombstone until a Create newer than the deletion (node/network.py);
+    a deleted proposal's tombstone until a Create newer than the deletion (node/services/network.py);
     Mastodon gets it without (it would show an "edited" mark)."""
     if event.target_kind != ContentKind.PROPOSAL.value:
         return []

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node import network, services
+from node import services
 from node.errors import Invalid, NotFound
 from node.model import AnswerKind, DebateStatus, ProposalDetail, ProposalStatus
 from node.network import NetworkQuery
@@ -97,7 +97,7 @@ async def proposals_collection(fed: Deps, request: web.Request) -> web.Response:
     after = request.query.get("after")
     if after is not None and len(after) > 100:
         raise Invalid("the page cursor is not valid", field="after")
-    page = await network.search_network(reader, NetworkQuery(local_only=True), after=after,
+    page = await services.search_network(reader, NetworkQuery(local_only=True), after=after,
                                         limit=PAGE_SIZE)
     items = []
     for item in page.items:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from node import network
+from node import network, services
 from node.errors import Invalid
 from node.network import RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
 from storage.repos.network import NetworkRepo
@@ -108,6 +108,6 @@ async def prepare(fed: Deps, territory: str, infos: list[RemoteProposalInfo]) ->
 
 async def write(tx, fed: Deps, territory: str, pending: Pending) -> None:
     if pending.territory is not None:
-        await network.upsert_territory(tx, fed.clock, pending.territory)
+        await services.upsert_territory(tx, fed.clock, pending.territory)
     for debate in (pending.debates or {}).values():
-        await network.upsert_remote_debate(tx, fed.clock, territory, debate)
+        await services.upsert_remote_debate(tx, fed.clock, territory, debate)

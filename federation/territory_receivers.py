@@ -5,7 +5,7 @@ territory our Application actor follows (accepted) and it carries our vocabulary
 else goes on to the generic handlers and to participation (Mastodon-style votes stay apart)."""
 from __future__ import annotations
 
-from node import network
+from node import services
 from node.errors import Invalid
 from storage.repos.network import NetworkRepo
 
@@ -38,7 +38,7 @@ async def receive_question(work: Work, activity: vocab.Activity) -> bool:
     pending = await ingest.prepare(fed, territory, [info])
     async with work.transaction() as tx:
         await ingest.write(tx, fed, territory, pending)
-        await network.upsert_remote_proposal(tx, fed.clock, territory, info,
+        await services.upsert_remote_proposal(tx, fed.clock, territory, info,
                                              created=activity.type == "Create")
     return True
 
@@ -106,11 +106,11 @@ async def receive_delete(work: Work, activity: vocab.Activity) -> bool:
             deleted_at = None
     async with work.transaction() as tx:
         try:
-            await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id,
+            await services.tombstone_remote_proposal(tx, fed.clock, territory, object_id,
                                                     deleted_at=deleted_at)
         except Invalid:
             if deleted_at is None:
                 raise
             # A `deleted` out of range (a clock far ahead): when it reached us, then.
-            await network.tombstone_remote_proposal(tx, fed.clock, territory, object_id)
+            await services.tombstone_remote_proposal(tx, fed.clock, territory, object_id)
     return True

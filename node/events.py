@@ -110,7 +110,7 @@ class DebateCreated(Event):
     debate_id: int
     slug: str
     title: str
-    # Added with issue 3; defaults keep older stored payloads readable.
+    # Defaults keep payloads stored before these fields existed readable.
     description: str = ""
     opens_at: datetime | None = None
     closes_at: datetime | None = None
@@ -447,7 +447,7 @@ PRIVATE_EVENT_TYPES = frozenset(
 def event_payload(event: Event) -> dict:
     """A JSON-ready dict of the event's fields (datetimes as ISO 8601)."""
     # Field by field, not asdict(): asdict deep-copies every value first (a vote's event
-    # cost more to copy than to store, issue 3); fields hold immutable values only.
+    # cost more to copy than to store); fields hold immutable values only.
     return {name: _plain(getattr(event, name)) for name in _field_names(type(event))}
 
 

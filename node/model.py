@@ -9,7 +9,7 @@ from typing import Generic, Iterable, TypeVar
 T = TypeVar("T")
 
 
-# --- Members and accounts ------------------------------------------------------------------
+# --- Members ---------------------------------------------------------------------------------
 
 
 class Role(StrEnum):
@@ -20,13 +20,6 @@ class Role(StrEnum):
     MODERATOR = "moderator"
     TRUSTED_THIRD_PARTY = "trusted_third_party"
     ADMIN = "admin"
-
-
-class RegistrationMode(StrEnum):
-    """Who may create an account: anyone, or only the holder of an invitation code."""
-
-    OPEN = "open"
-    INVITATION = "invitation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,71 +35,6 @@ class Member:
     has_password: bool
     created_at: datetime
     ap_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewMember:
-    username: str
-    display_name: str
-    role: Role
-    mandate: str = ""
-    password_hash: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewRegistration:
-    """A self-registration; the web computes the password hash (argon2) before calling node."""
-
-    username: str
-    display_name: str
-    password_hash: str
-    invitation_code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Invitation:
-    """A single-use registration code; only its SHA-256 is stored."""
-
-    id: int
-    note: str
-    created_by_id: int | None  # None: the node operator
-    created_at: datetime
-    expires_at: datetime
-    used_at: datetime | None
-    used_by_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class PasswordReset:
-    """A one-time password reset; only its token's SHA-256 is stored."""
-
-    id: int
-    member_id: int
-    created_at: datetime
-    expires_at: datetime
-    used_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class ApiToken:
-    """A personal API token as the node knows it: never the token itself, only its hash."""
-
-    id: int
-    member_id: int
-    username: str
-    label: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """A login session (owned by web/); `id_hash` is the SHA-256 of the cookie value."""
-
-    id_hash: str
-    member_id: int
-    csrf_secret: str
-    created_at: datetime
-    expires_at: datetime
 
 
 # --- Debates -------------------------------------------------------------------------------
@@ -129,7 +57,7 @@ class ParticipantClass(StrEnum):
 
     VERIFIED_RESIDENT = "verified_resident"
     LOCAL_MEMBER = "local_member"  # a local member who is not a verified resident
-    REMOTE = "remote"  # a fediverse participant (issue 5)
+    REMOTE = "remote"  # a fediverse participant
 
 
 DEFAULT_THRESHOLD_CLASSES = frozenset(
@@ -194,7 +122,7 @@ class DebateRoleAssignment:
 
 @dataclass(frozen=True, slots=True)
 class Participant:
-    """Whoever takes part in debates: a local member now, a fediverse actor later (issue 5).
+    """Whoever takes part in debates: a local member or a fediverse actor.
 
     Votes, arguments, amendments, proposals and "useful" marks point to a participant, never
     straight to a member, so remote participants need no schema change.
@@ -247,18 +175,6 @@ class AnswerKind(StrEnum):
 class ProposalOrder(StrEnum):
     NEWEST = "newest"
     MOST_SUPPORTED = "most_supported"  # support as the debate counts it, then newest
-
-
-class HistoryKind(StrEnum):
-    SUBMITTED = "submitted"
-    EDITED = "edited"
-    STATUS_CHANGED = "status_changed"
-    COAUTHOR_ADDED = "coauthor_added"
-    COAUTHOR_REMOVED = "coauthor_removed"
-    THRESHOLD_REACHED = "threshold_reached"
-    AMENDMENT_INTEGRATED = "amendment_integrated"
-    ANSWERED = "answered"
-    ANSWER_REVISED = "answer_revised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,29 +249,6 @@ class ProposalVersion:
 
 
 @dataclass(frozen=True, slots=True)
-class VersionSummary:
-    number: int
-    title: str
-    amendment_id: int | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    id: int
-    proposal_id: int
-    kind: HistoryKind
-    by: str  # "member:<id>", "operator" or "schedule"
-    by_member_id: int | None
-    by_display_name: str | None
-    old_status: ProposalStatus | None
-    new_status: ProposalStatus | None
-    version: int | None
-    note: str
-    occurred_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class Answer:
     """One revision of the representatives' answer; revision 1 is the answer, later ones fix it."""
 
@@ -369,6 +262,14 @@ class Answer:
     display_name: str
     mandate: str  # the signer's mandate when they signed
     answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    number: int
+    title: str
+    amendment_id: int | None
+    created_at: datetime
 
 
 # --- Votes and tallies -----------------------------------------------------------------------
@@ -562,25 +463,6 @@ class ContentKind(StrEnum):
     AMENDMENT = "amendment"
 
 
-class ModerationVerb(StrEnum):
-    HIDE = "hide"
-    UNHIDE = "unhide"
-
-
-@dataclass(frozen=True, slots=True)
-class ModerationAction:
-    id: int
-    debate_id: int
-    proposal_id: int
-    target_kind: ContentKind
-    target_id: int
-    action: ModerationVerb
-    reason: str
-    member_id: int | None  # None: the node operator
-    by: str
-    occurred_at: datetime
-
-
 # --- Reading ---------------------------------------------------------------------------------
 
 
@@ -611,7 +493,7 @@ class Operator:
 
 @dataclass(frozen=True, slots=True)
 class RemoteParticipant:
-    """A fediverse actor taking part (issue 5), already proven to be who it says (the inbox
+    """A fediverse actor taking part, already proven to be who it says (the inbox
     checked the signature): it votes and argues, nothing else. Resolved to a `Participant` of
     kind remote by its ap_id."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from .accounts import ApiToken, Invitation, NewMember, PasswordReset
 from .events import Event
+from .history import HistoryEntry, HistoryKind, ModerationAction, ModerationVerb
 from .model import (
     Amendment,
     AmendmentDraft,
     AmendmentStatus,
     AmendmentSummary,
-    ApiToken,
     Answer,
     AnswerKind,
     Argument,
@@ -21,19 +22,12 @@ from .model import (
     DebateRoleAssignment,
     DebateSettings,
     DebateStatus,
-    HistoryEntry,
-    HistoryKind,
-    Invitation,
     Member,
-    ModerationAction,
-    ModerationVerb,
     NewDebate,
-    NewMember,
     Page,
     Participant,
     ParticipantClass,
     ParticipantRef,
-    PasswordReset,
     Proposal,
     ProposalDraft,
     ProposalOrder,
@@ -45,8 +39,8 @@ from .model import (
     Tally,
     VersionSummary,
     Vote,
-    VoteTarget,
     VoteChoice,
+    VoteTarget,
 )
 
 

@@ -1,4 +1,10 @@
-"""Pure rules: who may do what, which state follows which, what input is acceptable."""
+"""Pure rules: who may do what, which state follows which, and the checks of names, slugs,
+accounts and debate settings. Permission checks are `may_*` booleans (the web also uses them to
+show or hide a button); state and input checks are `check_*` and raise.
+
+What content may contain is in node/content_rules.py; tallies, support and the answer deadline
+in node/tallies.py.
+"""
 from __future__ import annotations
 
 import re
@@ -6,40 +12,27 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
-from urllib.parse import urlsplit
 
+from .accounts import Invitation, PasswordReset, RegistrationMode
 from .errors import Conflict, Forbidden, Invalid
 from .model import (
     Actor,
     Amendment,
-    AmendmentDraft,
     AmendmentStatus,
     Argument,
-    Article,
     Debate,
     DebateRole,
     DebateSettings,
     DebateStatus,
-    Invitation,
     Member,
     Operator,
     ParticipantClass,
-    ParticipantKind,
     ParticipantRef,
-    PasswordReset,
     Proposal,
-    ProposalDraft,
     ProposalStatus,
-    ProposalVersion,
-    RegistrationMode,
     RemoteParticipant,
     Role,
-    SideBySide,
-    Source,
-    Stance,
-    Tally,
 )
-from .text import normalise_text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -106,7 +99,7 @@ def check_slug(slug: str) -> str:
 
 
 def check_text(value: str, *, field: str, min_len: int, max_len: int) -> str:
-    value = normalise_text(value, field=field).strip()
+    value = value.strip()
     if len(value) < min_len:
         raise Invalid(f"{field} must have at least {min_len} characters", field=field)
     if len(value) > max_len:
@@ -162,20 +155,6 @@ def check_debate_transition(debate: Debate, target: DebateStatus) -> None:
         )
 
 
-def is_due_to_close(debate: Debate, now: datetime) -> bool:
-    return (
-        debate.status is DebateStatus.OPEN
-        and debate.closes_at is not None
-        and debate.closes_at <= now
-    )
-
-
-# =============================================================================================
-# Deliberation (issue 3): accounts, debate settings, proposals, arguments, amendments, votes,
-# answers and moderation. Permission checks are `may_*` booleans (the web also uses them to
-# show or hide a button); state and input checks are `check_*` and raise.
-# =============================================================================================
-
 MAX_PASSWORD_HASH = 512
 MAX_INVITATION_NOTE = 200
 MIN_INVITATION_VALIDITY = timedelta(hours=1)
@@ -186,21 +165,7 @@ PASSWORD_RESET_VALIDITY = timedelta(hours=1)
 MAX_SUPPORT_THRESHOLD = 1_000_000
 MIN_ANSWER_DELAY_DAYS, MAX_ANSWER_DELAY_DAYS = 1, 365
 
-MAX_PROPOSAL_BODY = 20_000
-MAX_ARTICLES = 100
-MAX_ARTICLE_NUMBER = 9_999
-MAX_ARTICLE_TITLE = 200
-MAX_ARTICLE_TEXT = 10_000
-# Every version stores a full copy: cap a proposal's whole text (body and articles) too.
-MAX_PROPOSAL_TOTAL = 100_000
-MAX_SOURCES = 20
-MAX_SOURCE_TITLE = 200
-MAX_URL = 2_000
 MAX_COAUTHORS = 10
-MAX_ARGUMENT = 5_000
-MIN_RATIONALE, MAX_RATIONALE = 3, 5_000
-MIN_ANSWER, MAX_ANSWER = 10, 20_000
-MIN_REASON, MAX_REASON = 3, 1_000
 MAX_PAGE_SIZE = 100
 
 PROPOSAL_TRANSITIONS: dict[ProposalStatus, frozenset[ProposalStatus]] = {
@@ -313,7 +278,7 @@ def may_take_part(actor: Actor) -> bool:
 
 
 def may_vote_and_argue(actor: Actor) -> bool:
-    """Members, and fediverse participants (issue 5): they vote and argue, nothing more."""
+    """Members, and fediverse participants: they vote and argue, nothing more."""
     return isinstance(actor, (Member, RemoteParticipant))
 
 
@@ -432,210 +397,13 @@ def check_argument_listed(argument: Argument) -> None:
 # --- Input -----------------------------------------------------------------------------------
 
 
-def check_url(url: str, *, field: str = "url") -> str:
-    """An absolute http(s) URL with a host, no credentials, no spaces or control characters."""
-    url = normalise_text(url, field=field).strip()
-    if not url or len(url) > MAX_URL:
-        raise Invalid(f"a link has 1 to {MAX_URL} characters", field=field)
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise Invalid("a link cannot contain spaces or control characters", field=field)
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        raise Invalid("this link is not a valid URL", field=field) from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid("a link must start with http:// or https:// and name a host", field=field)
-    if parts.username is not None or parts.password is not None:
-        raise Invalid("a link cannot carry a user name or password", field=field)
-    return url
-
-
-def check_articles(articles: Iterable[Article]) -> tuple[Article, ...]:
-    articles = tuple(articles)
-    if len(articles) > MAX_ARTICLES:
-        raise Invalid(f"a proposal has at most {MAX_ARTICLES} articles", field="articles")
-    seen: set[int] = set()
-    checked = []
-    for article in articles:
-        number = article.number
-        if not isinstance(number, int) or isinstance(number, bool) or not (
-            1 <= number <= MAX_ARTICLE_NUMBER
-        ):
-            raise Invalid(
-                f"article numbers go from 1 to {MAX_ARTICLE_NUMBER}", field="articles"
-            )
-        if number in seen:
-            raise Invalid(f"article {number} appears twice", field="articles")
-        seen.add(number)
-        title = check_text(article.title, field="article_title", min_len=0,
-                           max_len=MAX_ARTICLE_TITLE)
-        text = check_text(article.text, field="article_text", min_len=1, max_len=MAX_ARTICLE_TEXT)
-        checked.append(Article(number, title, text))
-    return tuple(sorted(checked, key=lambda a: a.number))
-
-
-def check_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
-    sources = tuple(sources)
-    if len(sources) > MAX_SOURCES:
-        raise Invalid(f"a proposal has at most {MAX_SOURCES} sources", field="sources")
-    checked, urls = [], set()
-    for source in sources:
-        url = check_url(source.url, field="sources")
-        if url in urls:
-            raise Invalid("the same source is listed twice", field="sources")
-        urls.add(url)
-        title = check_text(source.title, field="source_title", min_len=0,
-                           max_len=MAX_SOURCE_TITLE)
-        checked.append(Source(url, title))
-    return tuple(checked)
-
-
-def check_proposal_draft(draft: ProposalDraft) -> ProposalDraft:
-    title = check_text(draft.title, field="title", min_len=MIN_TITLE, max_len=MAX_TITLE)
-    body = check_text(draft.body, field="body", min_len=1, max_len=MAX_PROPOSAL_BODY)
-    articles = check_articles(draft.articles)
-    sources = check_sources(draft.sources)
-    if len(body) + sum(len(a.text) for a in articles) > MAX_PROPOSAL_TOTAL:
-        raise Invalid(
-            f"a proposal's body and articles hold at most {MAX_PROPOSAL_TOTAL} characters",
-            field="articles",
-        )
-    return ProposalDraft(title, body, articles, sources)
-
-
-def check_argument_body(body: str) -> str:
-    return check_text(body, field="body", min_len=1, max_len=MAX_ARGUMENT)
-
-
-def check_answer_text(text: str) -> str:
-    return check_text(text, field="text", min_len=MIN_ANSWER, max_len=MAX_ANSWER)
-
-
-def check_reason(reason: str) -> str:
-    return check_text(reason, field="reason", min_len=MIN_REASON, max_len=MAX_REASON)
-
-
-def amendment_target_text(version: ProposalVersion, article_number: int | None) -> str:
-    """The text an amendment replaces: the body, or one article's text."""
-    if article_number is None:
-        return version.body
-    article = version.article(article_number)
-    if article is None:
-        raise Invalid(f"the proposal has no article {article_number}", field="article_number")
-    return article.text
-
-
-def check_amendment_draft(draft: AmendmentDraft, version: ProposalVersion) -> AmendmentDraft:
-    original = amendment_target_text(version, draft.article_number)
-    limit = MAX_PROPOSAL_BODY if draft.article_number is None else MAX_ARTICLE_TEXT
-    text = check_text(draft.text, field="text", min_len=1, max_len=limit)
-    if text == original:
-        raise Invalid("the amendment does not change the text", field="text", code="unchanged")
-    rationale = check_text(draft.rationale, field="rationale", min_len=MIN_RATIONALE,
-                           max_len=MAX_RATIONALE)
-    return AmendmentDraft(text, rationale, draft.article_number)
-
-
-def apply_amendment(
-    version: ProposalVersion, amendment: Amendment
-) -> tuple[str, tuple[Article, ...]]:
-    """The body and articles of the version that integrates `amendment` into `version`.
-
-    Refuses when the target changed since the amendment was written: integrating would
-    silently undo that change, so its author must rewrite it against the current text.
-    """
-    try:
-        current = amendment_target_text(version, amendment.article_number)
-    except Invalid:
-        raise Conflict(f"article {amendment.article_number} no longer exists",
-                       code="article_gone") from None
-    if current != amendment.original_text:
-        raise Conflict("the text changed since this amendment was written", code="text_changed")
-    if amendment.article_number is None:
-        return amendment.text, version.articles
-    articles = tuple(
-        Article(a.number, a.title, amendment.text) if a.number == amendment.article_number else a
-        for a in version.articles
-    )
-    return version.body, articles
-
-
 def check_page_limit(limit: int) -> int:
     if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
         raise Invalid(f"a page holds 1 to {MAX_PAGE_SIZE} items", field="limit")
     return limit
 
 
-# --- Tallies, support and the answer deadline ------------------------------------------------
-
-
-def participant_class(kind: ParticipantKind, is_verified_resident: bool) -> ParticipantClass:
-    if kind is ParticipantKind.REMOTE:
-        return ParticipantClass.REMOTE
-    if is_verified_resident:
-        return ParticipantClass.VERIFIED_RESIDENT
-    return ParticipantClass.LOCAL_MEMBER
-
-
-def tally_from_counts(counts: Iterable[tuple[str, str, int]]) -> Tally:
-    """A Tally from (participant class, choice, count) rows: each vote counts once, in the
-    class of its participant (verified resident, other local member, remote)."""
-    return Tally.from_counts(counts)
-
-
-def support_of(tally: Tally, classes: Iterable[ParticipantClass]) -> int:
-    """A proposal's support: its `for` votes from the classes its debate counts."""
-    return sum(tally.of_class(ParticipantClass(c)).for_votes for c in set(classes))
-
-
-def reaches_threshold(settings: DebateSettings, proposal: Proposal, support: int) -> bool:
-    """True only the first time: once reached, the deadline stands even if support drops."""
-    return (
-        settings.support_threshold is not None
-        and proposal.threshold_reached_at is None
-        and proposal.status is not ProposalStatus.ANSWERED
-        and proposal.hidden_at is None
-        and support >= settings.support_threshold
-    )
-
-
-def answer_deadline(reached_at: datetime, settings: DebateSettings) -> datetime:
-    return reached_at + timedelta(days=settings.answer_delay_days)
-
-
-def is_answer_overdue(proposal: Proposal, now: datetime) -> bool:
-    """The deadline has passed and no representative has answered."""
-    return (
-        proposal.answer_due_at is not None
-        and proposal.answered_at is None
-        and now > proposal.answer_due_at
-    )
-
-
-def answer_time_left(proposal: Proposal, now: datetime) -> timedelta | None:
-    """For a countdown: None without a pending deadline, zero once overdue."""
-    if proposal.answer_due_at is None or proposal.answered_at is not None:
-        return None
-    return max(proposal.answer_due_at - now, timedelta(0))
-
-
 # --- Arguments -------------------------------------------------------------------------------
-
-
-def useful_order_key(argument: Argument) -> tuple[int, int]:
-    """Most useful first, then the earliest; the same order the keyset pages use."""
-    return (-argument.useful_count, argument.id)
-
-
-def arrange_side_by_side(arguments: Iterable[Argument]) -> SideBySide:
-    """Listed arguments grouped by stance, each column most useful first."""
-    columns: dict[Stance, list[Argument]] = {s: [] for s in Stance}
-    for argument in arguments:
-        if argument.hidden_at is None and argument.withdrawn_at is None:
-            columns[argument.stance].append(argument)
-    ordered = {s: tuple(sorted(items, key=useful_order_key)) for s, items in columns.items()}
-    return SideBySide(ordered[Stance.FOR], ordered[Stance.AGAINST], ordered[Stance.NEUTRAL])
 
 
 def parse_choice(enum: type[E], value: object, *, field: str) -> E:

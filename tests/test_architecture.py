@@ -13,7 +13,8 @@ PROJECT = {"node", "federation", "storage", "web"}
 ALLOWED_PROJECT = {
     "node": {"node"},
     # node.network holds the network view's domain types beside its use cases (issue 5).
-    "storage": {"storage", "node.model", "node.events", "node.errors", "node.network"},
+    "storage": {"storage", "node.model", "node.accounts", "node.history", "node.events", "node.errors",
+                "node.network"},
     "federation": {"federation", "node", "storage"},
     "web": {"web", "node", "federation"},
 }

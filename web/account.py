@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from node import services
+from node.accounts import NewRegistration
 from node.errors import Conflict, Forbidden, Invalid, NotFound
-from node.model import NewRegistration
 
 from . import appkeys
 from .auth import hash_password, password_hashing

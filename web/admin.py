@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from federation import territories
 from node import rules, services
 from node.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from node.model import (
@@ -42,7 +41,7 @@ HANDLED = (Invalid, Conflict, NotFound)  # Forbidden is never a form error: it a
 # --- Access, language and rendering ----------------------------------------------------------
 
 
-def _admin(request: web.Request) -> Member:
+def require_admin(request: web.Request) -> Member:
     member = require_member(request)
     if member.role is not Role.ADMIN:
         raise Forbidden("the admin area is for administrators")
@@ -56,12 +55,13 @@ def _verifier(request: web.Request) -> Member:
     return member
 
 
-def _gettext(request: web.Request):
+def gettext_for(request: web.Request):
     lang = choose_language(request, request.app[appkeys.CONFIG].node.default_language)
     return request.app[appkeys.TRANSLATIONS].get(lang).gettext
 
 
-def _render(request: web.Request, name: str, context: dict, status: int = 200) -> web.Response:
+def render_admin(request: web.Request, name: str, context: dict,
+                 status: int = 200) -> web.Response:
     return request.app[appkeys.TEMPLATES].render(
         request, name,
         {"done": request.query.get("fait", ""), **context},
@@ -69,7 +69,7 @@ def _render(request: web.Request, name: str, context: dict, status: int = 200) -
     )
 
 
-async def _form(request: web.Request, *names: str) -> dict[str, str]:
+async def read_form(request: web.Request, *names: str) -> dict[str, str]:
     raw = await request.post()
     return {name: str(raw.get(name, "")) for name in names}
 
@@ -105,7 +105,7 @@ def _errors(request: web.Request, exc: DomainError, *, default: str = "_form",
 
     `messages` overrides by (exception class, field) or by exception class alone.
     """
-    _ = _gettext(request)
+    _ = gettext_for(request)
     field = exc.field if isinstance(exc, Invalid) and exc.field else default
     field = FORM_FIELDS.get(field, field)
     messages = messages or {}
@@ -142,38 +142,11 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
     return local.astimezone(timezone.utc)
 
 
-def local_input(value: datetime | None, zone: ZoneInfo) -> str:
-    """A stored time as a datetime-local value in the territory's zone."""
-    return "" if value is None else value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
-
-
-# --- Last-resort reads -----------------------------------------------------------------------
-# MemberRepo.list_page cannot filter by username prefix: this one read-only query stands in
-# until storage offers `members.list_page(prefix=..., after=..., limit=...)`. It only picks ids;
-# the repository still builds the Member objects.
-
-
-def _id_cursor(after: str | None) -> int:
-    if after is None:
-        return 0
-    if not after.isdigit() or len(after) > 18:
-        raise Invalid("the page cursor is not valid", field="after")
-    return int(after)
-
-
 async def _members_page(request: web.Request, prefix: str, after: str | None) -> Page[Member]:
     reader = request.app[appkeys.DATABASE].read()
     if not prefix:
         return await reader.members.list_page(after=after, limit=PAGE_SIZE)
-    # Usernames are [a-z0-9_] (all below 0x7f) and the column is NOCASE: a range on the
-    # unique index finds every username that starts with the prefix.
-    rows = await reader.conn.execute_fetchall(
-        "SELECT id FROM members WHERE username >= ? AND username < ? AND id > ?"
-        " ORDER BY id LIMIT ?",
-        (prefix, prefix + "\x7f", _id_cursor(after), PAGE_SIZE + 1),
-    )
-    items = tuple([await reader.members.get(row[0]) for row in rows[:PAGE_SIZE]])
-    return Page(items, str(items[-1].id) if len(rows) > PAGE_SIZE else None)
+    return await reader.members.list_by_prefix(prefix, after=after, limit=PAGE_SIZE)
 
 
 async def _members_by_id(request: web.Request, ids) -> dict[int, Member]:
@@ -198,9 +171,9 @@ async def overview(request: web.Request) -> web.Response:
     viewer = require_member(request)
     if viewer.role is not Role.ADMIN and rules.may_verify_residents(viewer):
         raise web.HTTPSeeOther("/admin/verification")
-    _admin(request)
+    require_admin(request)
     reader = request.app[appkeys.DATABASE].read()
-    return _render(request, "admin_home.html", {
+    return render_admin(request, "admin_home.html", {
         "section": "home", "member_count": await reader.members.count(),
         "debate_counts": {s.value: n for s, n in (await reader.debates.count_by_status()).items()},
     })
@@ -216,7 +189,7 @@ async def _member_list(request: web.Request, template: str, section: str, *, for
     errors = dict(errors or {})
     page: Page[Member] = Page((), None)
     if q and not PREFIX_RE.fullmatch(q):
-        errors["q"] = _invalid_messages(_gettext(request))["q"]
+        errors["q"] = _invalid_messages(gettext_for(request))["q"]
         status = 422
     else:
         page = await _members_page(request, q, request.query.get("apres"))
@@ -227,7 +200,7 @@ async def _member_list(request: web.Request, template: str, section: str, *, for
     verifiers = {}
     if viewer.role is Role.ADMIN:  # who verified is shown to administrators only
         verifiers = await _members_by_id(request, (m.verified_by_id for m in page.items))
-    return _render(request, template, {
+    return render_admin(request, template, {
         "section": section, "q": q, "members": page.items, "next_cursor": page.next_cursor,
         "verifiers": verifiers, "form": form or {}, "errors": errors,
         "verified": verified if verified and verified.is_verified_resident else None,
@@ -235,7 +208,7 @@ async def _member_list(request: web.Request, template: str, section: str, *, for
 
 
 async def members(request: web.Request) -> web.Response:
-    _admin(request)
+    require_admin(request)
     return await _member_list(request, "admin_members.html", "members")
 
 
@@ -245,22 +218,22 @@ async def _render_member(request: web.Request, member: Member, form: dict, error
     if member.verified_by_id is not None:
         verifier = await request.app[appkeys.DATABASE].read().members.get(member.verified_by_id)
     values = {"role": member.role.value, "mandate": member.mandate, **form}
-    return _render(request, "admin_member.html", {
+    return render_admin(request, "admin_member.html", {
         "section": "members", "member": member, "verifier": verifier, "form": values,
         "errors": errors,
     }, status=status)
 
 
 async def member(request: web.Request) -> web.Response:
-    _admin(request)
+    require_admin(request)
     return await _render_member(request, await _member_or_404(request), {}, {})
 
 
 async def change_role(request: web.Request) -> web.StreamResponse:
-    admin = _admin(request)
+    admin = require_admin(request)
     target = await _member_or_404(request)
-    form = await _form(request, "role", "mandate")
-    _ = _gettext(request)
+    form = await read_form(request, "role", "mandate")
+    _ = gettext_for(request)
     errors: dict[str, str] = {}
     role = Role(form["role"]) if form["role"] in {r.value for r in Role} else None
     if role is None:
@@ -292,9 +265,9 @@ async def verification(request: web.Request) -> web.Response:
 async def verify(request: web.Request) -> web.StreamResponse:
     """Mark a member a verified resident (who and when are recorded by node)."""
     verifier = _verifier(request)
-    form = await _form(request, "username", "retour")
+    form = await read_form(request, "username", "retour")
     username = form["username"].strip().lower()
-    _ = _gettext(request)
+    _ = gettext_for(request)
     try:
         if not username:
             raise NotFound("no username")
@@ -321,7 +294,7 @@ async def _render_invitations(request: web.Request, form: dict, errors: dict, *,
     page = await reader.invitations.list_page(after=request.query.get("apres"), limit=PAGE_SIZE)
     people = await _members_by_id(
         request, [i.created_by_id for i in page.items] + [i.used_by_id for i in page.items])
-    response = _render(request, "admin_invitations.html", {
+    response = render_admin(request, "admin_invitations.html", {
         "section": "invitations", "invitations": page.items, "next_cursor": page.next_cursor,
         "people": people, "now": request.app[appkeys.CLOCK].now(), "code": code,
         "form": {"valid_days": "14", "note": "", **form}, "errors": errors,
@@ -332,14 +305,14 @@ async def _render_invitations(request: web.Request, form: dict, errors: dict, *,
 
 
 async def invitations(request: web.Request) -> web.Response:
-    _admin(request)
+    require_admin(request)
     return await _render_invitations(request, {}, {})
 
 
 async def create_invitation(request: web.Request) -> web.Response:
     """Create a single-use code and show it once (a page, not a redirect: it is never stored)."""
-    admin = _admin(request)
-    form = await _form(request, "valid_days", "note")
+    admin = require_admin(request)
+    form = await read_form(request, "valid_days", "note")
     days = _number(form["valid_days"], 1, 90)
     try:
         if days is None:
@@ -357,30 +330,30 @@ async def create_invitation(request: web.Request) -> web.Response:
 
 
 async def debates(request: web.Request) -> web.Response:
-    _admin(request)
+    require_admin(request)
     reader = request.app[appkeys.DATABASE].read()
     page = await reader.debates.list_page(after=request.query.get("apres"), limit=PAGE_SIZE)
-    return _render(request, "admin_debates.html", {
+    return render_admin(request, "admin_debates.html", {
         "section": "debates", "debates": page.items, "next_cursor": page.next_cursor,
     })
 
 
 def _render_new_debate(request, form: dict, errors: dict, status: int = 200) -> web.Response:
     values = {k: "" for k in ("slug", "title", "description", "opens_at", "closes_at")}
-    return _render(request, "admin_debate_new.html",
+    return render_admin(request, "admin_debate_new.html",
                    {"section": "debates", "form": {**values, **form}, "errors": errors},
                    status=status)
 
 
 async def new_debate_form(request: web.Request) -> web.Response:
-    _admin(request)
+    require_admin(request)
     return _render_new_debate(request, {}, {})
 
 
 async def create_debate(request: web.Request) -> web.StreamResponse:
-    admin = _admin(request)
-    form = await _form(request, "slug", "title", "description", "opens_at", "closes_at")
-    _ = _gettext(request)
+    admin = require_admin(request)
+    form = await read_form(request, "slug", "title", "description", "opens_at", "closes_at")
+    _ = gettext_for(request)
     try:
         dates = {}
         for name in ("opens_at", "closes_at"):
@@ -414,7 +387,7 @@ async def _render_debate(request: web.Request, debate, *, form=None, errors=None
     settings = await reader.debate_settings.get(debate.id)
     transitions = [s.value for s in DebateStatus
                    if s in rules.DEBATE_TRANSITIONS[debate.status]]
-    return _render(request, "admin_debate.html", {
+    return render_admin(request, "admin_debate.html", {
         "section": "debates", "debate": debate, "transitions": transitions,
         "in_charge": await reader.debate_roles.list_for_debate(debate.id),
         "form": {**_settings_form(settings), "username": "", "role": "", **(form or {})},
@@ -424,15 +397,15 @@ async def _render_debate(request: web.Request, debate, *, form=None, errors=None
 
 
 async def debate(request: web.Request) -> web.Response:
-    _admin(request)
+    require_admin(request)
     return await _render_debate(request, await _debate_or_404(request))
 
 
 async def change_status(request: web.Request) -> web.StreamResponse:
-    admin = _admin(request)
+    admin = require_admin(request)
     found = await _debate_or_404(request)
-    form = await _form(request, "status")
-    _ = _gettext(request)
+    form = await read_form(request, "status")
+    _ = gettext_for(request)
     try:
         target = rules.parse_choice(DebateStatus, form["status"], field="status")
         async with request.app[appkeys.DATABASE].transaction() as tx:
@@ -449,7 +422,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
 
 def _parse_settings(request: web.Request, raw) -> tuple[dict, DebateSettings | None, dict]:
     """The settings form's values, the settings they make (None when invalid), the errors."""
-    messages = _invalid_messages(_gettext(request))
+    messages = _invalid_messages(gettext_for(request))
     form = {k: str(raw.get(k, "")) for k in
             ("support_threshold", "answer_delay_days", "has_public_votes")}
     form["threshold_classes"] = [str(v) for v in raw.getall("threshold_classes", [])]
@@ -475,7 +448,7 @@ def _parse_settings(request: web.Request, raw) -> tuple[dict, DebateSettings | N
 
 
 async def update_settings(request: web.Request) -> web.StreamResponse:
-    admin = _admin(request)
+    admin = require_admin(request)
     found = await _debate_or_404(request)
     form, settings, errors = _parse_settings(request, await request.post())
     if settings is not None:
@@ -491,10 +464,10 @@ async def update_settings(request: web.Request) -> web.StreamResponse:
 
 
 async def _debate_role_change(request: web.Request, assign: bool) -> web.StreamResponse:
-    admin = _admin(request)
+    admin = require_admin(request)
     found = await _debate_or_404(request)
-    form = await _form(request, "username", "role")
-    _ = _gettext(request)
+    form = await read_form(request, "username", "role")
+    _ = gettext_for(request)
     username = form["username"].strip().lower()
     try:
         role = rules.parse_choice(DebateRole, form["role"], field="role")
@@ -522,50 +495,3 @@ async def assign_role(request: web.Request) -> web.StreamResponse:
 
 async def remove_role(request: web.Request) -> web.StreamResponse:
     return await _debate_role_change(request, assign=False)
-
-
-# --- Territories this node follows (issue 5) -------------------------------------------------
-
-
-async def _render_territories(request: web.Request, form: dict, errors: dict,
-                              status: int = 200) -> web.Response:
-    followed = await territories.followed_territories(request.app[appkeys.FEDERATION].deps)
-    return _render(request, "admin_territories.html", {
-        "section": "territories", "followed": followed, "form": {"target": "", **form},
-        "errors": errors,
-    }, status=status)
-
-
-async def territories_list(request: web.Request) -> web.Response:
-    _admin(request)
-    return await _render_territories(request, {}, {})
-
-
-async def territory_follow(request: web.Request) -> web.StreamResponse:
-    """Follow another territory's Application actor: resolved and fetched through the safe
-    fetcher now, the signed Follow queued (its Accept arrives later)."""
-    _admin(request)
-    form = await _form(request, "target")
-    _ = _gettext(request)
-    try:
-        await territories.follow_territory(request.app[appkeys.FEDERATION].deps, form["target"])
-    except Invalid as exc:
-        message = _("This address does not lead to another territory: give the address of "
-                    "a THC node (https://…) or its handle (@name@host).")
-        return await _render_territories(request, form, {"target": f"{message} ({exc})"},
-                                         status=422)
-    raise web.HTTPSeeOther("/admin/territoires?fait=suivi")
-
-
-async def territory_unfollow(request: web.Request) -> web.StreamResponse:
-    _admin(request)
-    form = await _form(request, "target")
-    _ = _gettext(request)
-    try:
-        if not await territories.unfollow_territory(request.app[appkeys.FEDERATION].deps,
-                                                    form["target"]):
-            raise Invalid("this node does not follow it", field="target")
-    except Invalid:
-        return await _render_territories(
-            request, {}, {"_form": _("This node does not follow this territory.")}, status=422)
-    raise web.HTTPSeeOther("/admin/territoires?fait=retrait")

@@ -14,17 +14,17 @@ from aiohttp import web
 
 from node import rules, services
 from node.errors import NotFound
+from node.history import ModerationVerb
 from node.model import (
     AmendmentDraft,
     AnswerKind,
-    Article,
     ArgumentOrder,
+    Article,
     ContentKind,
     Debate,
     DebateSettings,
     DebateStatus,
     Member,
-    ModerationVerb,
     NewDebate,
     ParticipantClass,
     ProposalDraft,

@@ -243,7 +243,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # Bodies already found valid, by schema and exact bytes: votes repeat a few tiny bodies
-# ({"choice": "for"}), and their schema check cost more than the JSON parse (issue 3). Only
+# ({"choice": "for"}), and their schema check cost more than the JSON parse. Only
 # small bodies, only verdicts (each request still parses its own body), at most this many.
 _VALID_BODIES: dict[tuple[str, bytes], bool] = {}
 _VALID_BODIES_MAX = 1024

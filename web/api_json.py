@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from node import rules
-from node.errors import Invalid
+from node import tallies
 from node.diff import amendment_diff
+from node.errors import Invalid
+from node.history import HistoryEntry, ModerationAction
 from node.model import (
     Amendment,
     Answer,
@@ -23,9 +24,7 @@ from node.model import (
     Debate,
     DebateRoleAssignment,
     DebateSettings,
-    HistoryEntry,
     Member,
-    ModerationAction,
     Page,
     ParticipantClass,
     ParticipantRef,
@@ -222,7 +221,7 @@ def _proposal_fields(proposal: Proposal, tally: Tally, support: int, now: dateti
         "answer_due_at": iso(proposal.answer_due_at),
         "answered_at": iso(proposal.answered_at),
         "answer_kind": proposal.answer_kind.value if proposal.answer_kind else None,
-        "is_overdue": rules.is_answer_overdue(proposal, now),
+        "is_overdue": tallies.is_answer_overdue(proposal, now),
         "hidden_at": iso(proposal.hidden_at),
         "tally": tally_json(tally),
         "support": support,

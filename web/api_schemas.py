@@ -1,5 +1,6 @@
 """The JSON API's shapes as JSON Schema 2020-12: request and response bodies, parameters and
-request examples. Bounds come from node.rules, so the document and the domain agree.
+request examples. Bounds come from node.rules and node.content_rules, so the document and the
+domain agree.
 
 Only data here: web/api.py's endpoint table names these, web/api_edge.py validates with them
 and web/openapi.py publishes them.
@@ -9,8 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from node import rules
+from node import content_rules, rules
 from node.diff import DiffKind
+from node.history import HistoryKind, ModerationVerb
 from node.model import (
     AmendmentStatus,
     AnswerKind,
@@ -18,8 +20,6 @@ from node.model import (
     ContentKind,
     DebateRole,
     DebateStatus,
-    HistoryKind,
-    ModerationVerb,
     ParticipantClass,
     ParticipantKind,
     ProposalOrder,
@@ -162,7 +162,7 @@ _IN_CHARGE = obj({
     "role": enum_of(DebateRole),
 })
 
-_ARTICLE = obj({"number": integer(1, rules.MAX_ARTICLE_NUMBER), "title": {"type": "string"},
+_ARTICLE = obj({"number": integer(1, content_rules.MAX_ARTICLE_NUMBER), "title": {"type": "string"},
                 "text": {"type": "string"}})
 _SOURCE = obj({"url": {"type": "string", "format": "uri"}, "title": {"type": "string"}})
 _VERSION = obj({
@@ -269,7 +269,7 @@ _AMENDMENT = obj({
     "id": ID,
     "proposal_id": ID,
     "author": ref("Participant"),
-    "article_number": nullable(integer(1, rules.MAX_ARTICLE_NUMBER)),
+    "article_number": nullable(integer(1, content_rules.MAX_ARTICLE_NUMBER)),
     "base_version": integer(1, MAX_ID),
     "original_text": {"type": "string"},
     "text": {"type": "string"},
@@ -341,14 +341,14 @@ _VALIDATION_PROBLEM = obj(
 # --- Request bodies ------------------------------------------------------------------------
 
 _ARTICLE_INPUT = obj({
-    "number": integer(1, rules.MAX_ARTICLE_NUMBER),
-    "title": text(0, rules.MAX_ARTICLE_TITLE),
-    "text": text(1, rules.MAX_ARTICLE_TEXT),
+    "number": integer(1, content_rules.MAX_ARTICLE_NUMBER),
+    "title": text(0, content_rules.MAX_ARTICLE_TITLE),
+    "text": text(1, content_rules.MAX_ARTICLE_TEXT),
 }, optional=("title",))
 _SOURCE_INPUT = obj({
-    "url": {"type": "string", "format": "uri", "minLength": 1, "maxLength": rules.MAX_URL,
+    "url": {"type": "string", "format": "uri", "minLength": 1, "maxLength": content_rules.MAX_URL,
             "description": "http or https."},
-    "title": text(0, rules.MAX_SOURCE_TITLE),
+    "title": text(0, content_rules.MAX_SOURCE_TITLE),
 }, optional=("title",))
 _NEW_DEBATE = obj(
     {
@@ -376,39 +376,39 @@ _DEBATE_STATUS_CHANGE = obj({"status": enum_of(DebateStatus)},
 _PROPOSAL_DRAFT = obj(
     {
         "title": text(rules.MIN_TITLE, rules.MAX_TITLE),
-        "body": text(1, rules.MAX_PROPOSAL_BODY, MARKDOWN),
+        "body": text(1, content_rules.MAX_PROPOSAL_BODY, MARKDOWN),
         "articles": {"type": "array", "items": ref("ArticleInput"),
-                     "maxItems": rules.MAX_ARTICLES},
+                     "maxItems": content_rules.MAX_ARTICLES},
         "sources": {"type": "array", "items": ref("SourceInput"),
-                    "maxItems": rules.MAX_SOURCES},
+                    "maxItems": content_rules.MAX_SOURCES},
     },
     optional=("articles", "sources"),
     description="The whole text of a proposal; editing sends a whole new draft (a new version "
                 "when anything changed).",
 )
-_NEW_ARGUMENT = obj({"stance": enum_of(Stance), "body": text(1, rules.MAX_ARGUMENT, MARKDOWN)})
-_ARGUMENT_EDIT = obj({"body": text(1, rules.MAX_ARGUMENT, MARKDOWN)},
+_NEW_ARGUMENT = obj({"stance": enum_of(Stance), "body": text(1, content_rules.MAX_ARGUMENT, MARKDOWN)})
+_ARGUMENT_EDIT = obj({"body": text(1, content_rules.MAX_ARGUMENT, MARKDOWN)},
                      description="The stance stays, so useful marks keep their meaning.")
 _NEW_AMENDMENT = obj(
     {
-        "text": text(1, rules.MAX_PROPOSAL_BODY,
+        "text": text(1, content_rules.MAX_PROPOSAL_BODY,
                      "The whole replacement text of the body, or of the article."),
-        "rationale": text(rules.MIN_RATIONALE, rules.MAX_RATIONALE),
-        "article_number": nullable(integer(1, rules.MAX_ARTICLE_NUMBER)),
+        "rationale": text(content_rules.MIN_RATIONALE, content_rules.MAX_RATIONALE),
+        "article_number": nullable(integer(1, content_rules.MAX_ARTICLE_NUMBER)),
     },
     optional=("article_number",),
     description="Without article_number, the amendment targets the proposal's body.",
 )
 _CHOICE = obj({"choice": enum_of(VoteChoice)})
-_REJECTION = obj({"reason": text(rules.MIN_REASON, rules.MAX_REASON)})
+_REJECTION = obj({"reason": text(content_rules.MIN_REASON, content_rules.MAX_REASON)})
 _NEW_ANSWER = obj({"kind": enum_of(AnswerKind),
-                   "text": text(rules.MIN_ANSWER, rules.MAX_ANSWER, MARKDOWN)},
+                   "text": text(content_rules.MIN_ANSWER, content_rules.MAX_ANSWER, MARKDOWN)},
                   description="Answering again records a new revision of the answer.")
 _MODERATION_REQUEST = obj({
     "action": enum_of(ModerationVerb),
     "target_kind": enum_of(ContentKind),
     "target_id": ID,
-    "reason": text(rules.MIN_REASON, rules.MAX_REASON),
+    "reason": text(content_rules.MIN_REASON, content_rules.MAX_REASON),
 })
 
 SCHEMAS: dict[str, Schema] = {

@@ -80,7 +80,7 @@ def create_app(
     app[appkeys.CONFIG] = config
     app[appkeys.CLOCK] = clock or SystemClock()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
-    app[appkeys.TEMPLATES] = Templates()
+    app[appkeys.TEMPLATES] = Templates(config, app[appkeys.TRANSLATIONS])
     setup_limiters(app)
     app[PASSWORD_HASHING] = PasswordHashing()
     app.on_cleanup.append(_close_hashing)

@@ -7,29 +7,31 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from node import services
 from node.errors import DomainError
-from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
+from node.model import DebateStatus, NewDebate
 
+from . import cli_accounts, cli_federation
+from .cli_support import (
+    EXIT_CONFIG,
+    EXIT_ERROR,
+    OPERATOR,
+    CliError,
+    Subparsers,
+    clock,
+    config_path,
+    load,
+    parse_when,
+    print_table,
+    run_db,
+    with_db,
+)
 from .config import ConfigError, Config, check_base_url, load_config
 
-EXIT_ERROR = 1
-EXIT_CONFIG = 2
-OPERATOR = Operator()
-
-
-class CliError(Exception):
-    pass
-
-
 # ---- configuration -------------------------------------------------------------------------
-
-def config_path(args: argparse.Namespace) -> Path:
-    return Path(getattr(args, "config", None) or os.environ.get("THC_CONFIG") or "config.toml")
 
 
 def _toml_string(value: str) -> str:
@@ -65,51 +67,6 @@ def listen_address(base_url: str) -> tuple[str, int]:
     return (host if local else "127.0.0.1"), port
 
 
-def load(args: argparse.Namespace) -> Config:
-    return load_config(config_path(args))
-
-
-# ---- async helpers -------------------------------------------------------------------------
-
-async def _with_db(config: Config, work):
-    from .app import open_database
-
-    database = await open_database(config)
-    try:
-        return await work(database)
-    finally:
-        await database.close()
-
-
-def run_db(args, work):
-    return asyncio.run(_with_db(load(args), work))
-
-
-def _clock():
-    from node.clock import SystemClock
-
-    return SystemClock()
-
-
-def _parse_when(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise CliError(f"{name}: expected an ISO 8601 date and time with a time zone, "
-                       f"such as 2027-01-31T18:00:00+01:00, got {value!r}") from None
-    if when.tzinfo is None:
-        raise CliError(f"{name}: add a time zone, such as {value}+01:00")
-    return when
-
-
-def _print_table(rows: list[list[str]], header: list[str]) -> None:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
-
-
 # ---- commands ------------------------------------------------------------------------------
 
 def cmd_init(args) -> int:
@@ -135,7 +92,7 @@ def cmd_init(args) -> int:
     async def setup():
         database = await open_database(config)
         try:
-            return await ensure_node_keys(database, _clock())
+            return await ensure_node_keys(database, clock())
         finally:
             await database.close()
 
@@ -162,7 +119,7 @@ def cmd_serve(args) -> int:
 async def _freeze_startup_heap(app) -> None:
     """Move what startup allocated (templates, catalogues, keys, caches' scaffolding) out of
     the collector's reach: it lives as long as the process, and every full collection would
-    walk it again while requests wait (measured under load, issue 4)."""
+    walk it again while requests wait (measured under load)."""
     import gc
 
     gc.collect()
@@ -211,7 +168,7 @@ def cmd_demo(args) -> int:
                                 allow_private_addresses=True, force=False, data_dir=None)
         cmd_init(ns)
     config = load_config(path)
-    loaded = asyncio.run(_with_db(config, lambda db: load_demo(db, _clock())))
+    loaded = asyncio.run(with_db(config, lambda db: load_demo(db, clock())))
     print("loaded the demo territory" if loaded else "the database has content: demo not reloaded",
           file=sys.stderr)
     if port is not None and port != config.server.port:
@@ -225,145 +182,6 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def _role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise CliError(f"unknown role {value!r} (roles: {', '.join(r.value for r in Role)})") from None
-
-
-def _read_password(args) -> str | None:
-    if not args.password_stdin:
-        return None
-    password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 10:
-        raise CliError("the password must have at least 10 characters")
-    from .auth import hash_password
-
-    return hash_password(password)
-
-
-def cmd_member_add(args) -> int:
-    new = NewMember(args.username, args.name or args.username, _role(args.role),
-                    args.mandate or "", _read_password(args))
-
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.admit_member(tx, _clock(), OPERATOR, new)
-
-    member = run_db(args, work)
-    print(f"added {member.username} ({member.role.value})")
-    return 0
-
-
-def cmd_member_list(args) -> int:
-    async def work(db):
-        members, after = [], None
-        while True:
-            page = await db.read().members.list_page(after=after, limit=200)
-            members.extend(page.items)
-            if page.next_cursor is None:
-                return members
-            after = page.next_cursor
-
-    members = run_db(args, work)
-    if args.json:
-        print(json.dumps([{"username": m.username, "display_name": m.display_name,
-                           "role": m.role.value, "mandate": m.mandate,
-                           "verified_resident": m.is_verified_resident} for m in members],
-                         ensure_ascii=False, indent=2))
-        return 0
-    _print_table(
-        [[m.username, m.display_name, m.role.value, "yes" if m.is_verified_resident else "no",
-          m.mandate] for m in members],
-        ["USERNAME", "NAME", "ROLE", "VERIFIED", "MANDATE"],
-    )
-    return 0
-
-
-def cmd_member_set_role(args) -> int:
-    role = _role(args.role)
-
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.change_role(tx, _clock(), OPERATOR, args.username, role,
-                                              args.mandate)
-
-    member = run_db(args, work)
-    print(f"{member.username} is now {member.role.value}"
-          + (f" ({member.mandate})" if member.mandate else ""))
-    return 0
-
-
-def cmd_member_verify(args) -> int:
-    async def work(db):
-        async with db.transaction() as tx:
-            actor = OPERATOR
-            if args.by:
-                actor = await services.get_member(tx, args.by)
-            return await services.verify_resident(tx, _clock(), actor, args.username)
-
-    member = run_db(args, work)
-    print(f"{member.username} is a verified resident")
-    return 0
-
-
-def cmd_member_reset_link(args) -> int:
-    config = load(args)
-
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.request_password_reset(tx, _clock(), OPERATOR, args.username)
-
-    token = asyncio.run(_with_db(config, work))
-    print(f"{config.node.base_url}/mot-de-passe/{token}")  # valid one hour, once
-    return 0
-
-
-def cmd_member_invite(args) -> int:
-    from datetime import timedelta
-
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.create_invitation(
-                tx, _clock(), OPERATOR, valid_for=timedelta(days=args.days), note=args.note or "")
-
-    invitation, code = run_db(args, work)
-    print(code)
-    print(f"valid until {invitation.expires_at.isoformat()}", file=sys.stderr)
-    return 0
-
-
-def cmd_token_create(args) -> int:
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.issue_api_token(tx, _clock(), OPERATOR, args.username,
-                                                  args.label or "")
-
-    print(run_db(args, work))  # only the token on stdout, for scripts
-    return 0
-
-
-def cmd_token_list(args) -> int:
-    async def work(db):  # a read: no write transaction
-        return await services.list_api_tokens(db.read(), OPERATOR, args.username)
-
-    _print_table([[str(t.id), t.username, t.created_at.isoformat(timespec="seconds"), t.label]
-                  for t in run_db(args, work)], ["ID", "MEMBER", "CREATED", "LABEL"])
-    return 0
-
-
-def cmd_token_revoke(args) -> int:
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.revoke_api_token(tx, _clock(), OPERATOR, args.id)
-
-    token = run_db(args, work)
-    print(f"revoked token {token.id} of {token.username}"
-          f"{f' ({token.label})' if token.label else ''}; a running node refuses it at once")
-    return 0
-
-
 def cmd_debate_create(args) -> int:
     description = args.description or ""
     if args.description_file:
@@ -373,12 +191,12 @@ def cmd_debate_create(args) -> int:
             raise CliError(f"--description-file: {exc.strerror}: {args.description_file}") from None
         except UnicodeDecodeError:
             raise CliError(f"--description-file: {args.description_file} is not UTF-8 text") from None
-    new = NewDebate(args.slug, args.title, description, _parse_when(args.opens_at, "--opens-at"),
-                    _parse_when(args.closes_at, "--closes-at"))
+    new = NewDebate(args.slug, args.title, description, parse_when(args.opens_at, "--opens-at"),
+                    parse_when(args.closes_at, "--closes-at"))
 
     async def work(db):
         async with db.transaction() as tx:
-            return await services.create_debate(tx, _clock(), OPERATOR, new)
+            return await services.create_debate(tx, clock(), OPERATOR, new)
 
     debate = run_db(args, work)
     print(f"created debate {debate.slug} ({debate.status.value})")
@@ -398,7 +216,7 @@ def cmd_debate_list(args) -> int:
             after = page.next_cursor
 
     debates = run_db(args, work)
-    _print_table(
+    print_table(
         [[d.slug, d.status.value, d.closes_at.isoformat() if d.closes_at else "-", d.title]
          for d in debates],
         ["SLUG", "STATUS", "CLOSES", "TITLE"],
@@ -410,7 +228,7 @@ def _debate_transition(target: DebateStatus):
     def command(args) -> int:
         async def work(db):
             async with db.transaction() as tx:
-                return await services.change_debate_status(tx, _clock(), OPERATOR, args.slug, target)
+                return await services.change_debate_status(tx, clock(), OPERATOR, args.slug, target)
 
         debate = run_db(args, work)
         print(f"debate {debate.slug} is {debate.status.value}")
@@ -440,101 +258,6 @@ def cmd_db_backup(args) -> int:
     return 0
 
 
-# ---- territories this node follows (issue 5) ---------------------------------------------
-
-async def with_federation(config: Config, work, *, http_client=None, clock=None):
-    """Run `work(deps)` (federation.deps.Deps) over the node's database, for commands that talk to other
-    nodes: what they queue (a Follow) is delivered by the running server's workers."""
-    import aiohttp
-
-    from federation.service import FederationService
-
-    from .app import USER_AGENT, open_database
-
-    database = await open_database(config)
-    client = http_client or aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-    try:
-        fed = FederationService(settings=config.federation, base_url=config.node.base_url,
-                                node_name=config.node.name,
-                                registration_open=config.node.registration == "open",
-                                database=database, clock=clock or _clock(), session=client,
-                                language=config.node.default_language)
-        return await work(fed.deps)
-    finally:
-        if http_client is None:
-            await client.close()
-        await database.close()
-
-
-def cmd_follow(args) -> int:
-    from federation import territories
-
-    row = asyncio.run(with_federation(
-        load(args), lambda fed: territories.follow_territory(fed, args.target)))
-    print(f"following {row.target_ap_id}: {row.state}"
-          + (" (the running server delivers the Follow)" if row.state == "pending" else ""))
-    return 0
-
-
-def cmd_unfollow(args) -> int:
-    from federation import territories
-
-    if not asyncio.run(with_federation(
-            load(args), lambda fed: territories.unfollow_territory(fed, args.target))):
-        raise CliError(f"this node does not follow {args.target}")
-    print(f"stopped following {args.target}")
-    return 0
-
-
-def cmd_following(args) -> int:
-    from federation import territories
-
-    rows = run_db(args, territories.list_followed)
-
-    def backfill(row) -> str:
-        b = row.backfill
-        return "-" if b is None else f"{b.state} ({b.items} proposals, {b.pages} pages)"
-
-    _print_table([[r.ap_id, r.name or r.host or "", r.state, backfill(r)] for r in rows],
-                 ["TERRITORY", "NAME", "FOLLOW", "BACKFILL"])
-    return 0
-
-
-# ---- domain blocks (issue 4) ---------------------------------------------------------------
-
-def _blocks(args, work):
-    from federation.blocks import BadDomain
-
-    try:
-        return asyncio.run(with_federation(load(args), lambda fed: work(fed.blocked)))
-    except BadDomain as exc:
-        raise CliError(str(exc)) from None
-
-
-def cmd_block_add(args) -> int:
-    change = _blocks(args, lambda blocks: blocks.add(args.domain, args.reason or ""))
-    print(f"{'blocked' if change.added else 'already blocked (reason updated)'}: "
-          f"{change.domain} and its subdomains; {change.cancelled_deliveries} pending "
-          f"deliveries cancelled (the running server applies it within a worker pass)")
-    return 0
-
-
-def cmd_block_remove(args) -> int:
-    if not _blocks(args, lambda blocks: blocks.remove(args.domain)):
-        raise CliError(f"{args.domain} is not blocked in the database (blocks from the "
-                       f"config file stay until removed there)")
-    print(f"unblocked {args.domain}")
-    return 0
-
-
-def cmd_block_list(args) -> int:
-    rows = _blocks(args, lambda blocks: blocks.list_all())
-    _print_table([[b.domain, source, b.created_at.isoformat(timespec="seconds")
-                   if source == "table" else "-", b.reason] for b, source in rows],
-                 ["DOMAIN", "FROM", "SINCE", "REASON"])
-    return 0
-
-
 def cmd_doctor(args) -> int:
     from .doctor import run_checks
 
@@ -546,21 +269,6 @@ def cmd_doctor(args) -> int:
 
 # ---- parser --------------------------------------------------------------------------------
 
-class _Subparsers:
-    """Adds the common options (--config, -v) to every command, so they go anywhere."""
-
-    def __init__(self, action, common: argparse.ArgumentParser):
-        self.action, self.common = action, common
-
-    def add_parser(self, name: str, **kwargs) -> argparse.ArgumentParser:
-        return self.action.add_parser(name, parents=[self.common], **kwargs)
-
-    def group(self, name: str, **kwargs) -> "_Subparsers":
-        parser = self.add_parser(name, **kwargs)
-        return _Subparsers(parser.add_subparsers(dest="action", required=True, metavar="ACTION"),
-                           self.common)
-
-
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS,
@@ -569,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log debug messages")
     parser = argparse.ArgumentParser(prog="thc-node", description="Run a THC Node territory.",
                                      parents=[common])
-    sub = _Subparsers(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+    sub = Subparsers(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
                       common)
 
     p = sub.add_parser("init", help="write the configuration, create the database and the keys")
@@ -591,47 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="set up and load, then exit")
     p.set_defaults(func=cmd_demo)
 
-    member = sub.group("member", help="manage members")
-    p = member.add_parser("add", help="add a member")
-    p.add_argument("username")
-    p.add_argument("--name", help="display name")
-    p.add_argument("--role", default="citizen", help="citizen (default), representative, "
-                   "association, company, moderator, trusted_third_party or admin")
-    p.add_argument("--mandate", help='for representatives, e.g. "adjointe à la mobilité"')
-    p.add_argument("--password-stdin", action="store_true", help="read a password from stdin")
-    p.set_defaults(func=cmd_member_add)
-    p = member.add_parser("list", help="list members")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_member_list)
-    p = member.add_parser("set-role", help="change a member's role")
-    p.add_argument("username")
-    p.add_argument("role")
-    p.add_argument("--mandate", help="the representative's mandate")
-    p.set_defaults(func=cmd_member_set_role)
-    p = member.add_parser("verify", help="mark a member as a verified resident")
-    p.add_argument("username")
-    p.add_argument("--by", help="the admin or trusted third party who checked (default: operator)")
-    p.set_defaults(func=cmd_member_verify)
-
-    p = member.add_parser("reset-link", help="print a one-time password reset link (1 hour)")
-    p.add_argument("username")
-    p.set_defaults(func=cmd_member_reset_link)
-    p = member.add_parser("invite", help="print a single-use registration code")
-    p.add_argument("--days", type=int, default=14, help="validity in days (default 14)")
-    p.add_argument("--note", help="who it is for")
-    p.set_defaults(func=cmd_member_invite)
-
-    token = sub.group("token", help="personal API tokens")
-    p = token.add_parser("create", help="create a token and print it")
-    p.add_argument("username")
-    p.add_argument("--label", help="what the token is for")
-    p.set_defaults(func=cmd_token_create)
-    p = token.add_parser("list", help="list tokens (id, member, date, label; never the token)")
-    p.add_argument("username", nargs="?", help="one member's tokens (default: everyone's)")
-    p.set_defaults(func=cmd_token_list)
-    p = token.add_parser("revoke", help="delete a token: requests with it are refused")
-    p.add_argument("id", type=int, help="the token's id, from `token list`")
-    p.set_defaults(func=cmd_token_revoke)
+    cli_accounts.add_commands(sub)
 
     debate = sub.group("debate", help="manage debates")
     p = debate.add_parser("create", help="create a debate (as a draft)")
@@ -660,27 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check the configuration, database, keys and base URL"
                    ).set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("follow", help="follow another territory (its proposals reach the "
-                       "network view)")
-    p.add_argument("target", help="its address (https://…) or handle (@name@host)")
-    p.set_defaults(func=cmd_follow)
-    p = sub.add_parser("unfollow", help="stop following a territory")
-    p.add_argument("target", help="its address (https://…) or handle (@name@host)")
-    p.set_defaults(func=cmd_unfollow)
-    sub.add_parser("following", help="list the territories this node follows"
-                   ).set_defaults(func=cmd_following)
-
-    block = sub.group("block", help="domain blocks: nothing fetched from, delivered to or "
-                      "accepted from a blocked domain or its subdomains")
-    p = block.add_parser("add", help="block a domain (cancels pending deliveries to it)")
-    p.add_argument("domain")
-    p.add_argument("--reason", help="why, for the operators")
-    p.set_defaults(func=cmd_block_add)
-    p = block.add_parser("remove", help="unblock a domain blocked with `block add`")
-    p.add_argument("domain")
-    p.set_defaults(func=cmd_block_remove)
-    block.add_parser("list", help="list blocked domains (database and config file)"
-                     ).set_defaults(func=cmd_block_list)
+    cli_federation.add_commands(sub)
     return parser
 
 

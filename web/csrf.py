@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .request_keys import CSRF_TOKEN
+
 CSRF_COOKIE = "thc_csrf"
 CSRF_FIELD = "csrf_token"
-CSRF_TOKEN = web.RequestKey("csrf_token", str)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT_PREFIXES = ("/api/", "/inbox")
 

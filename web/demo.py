@@ -8,9 +8,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from node import services
+from node.accounts import NewMember
 from node.model import (
-    AmendmentDraft, AnswerKind, Article, DebateRole, DebateSettings, DebateStatus, NewDebate,
-    NewMember, Operator, ProposalDraft, ProposalStatus, Role, Source, Stance, VoteChoice,
+    AmendmentDraft,
+    AnswerKind,
+    Article,
+    DebateRole,
+    DebateSettings,
+    DebateStatus,
+    NewDebate,
+    Operator,
+    ProposalDraft,
+    ProposalStatus,
+    Role,
+    Source,
+    Stance,
+    VoteChoice,
 )
 from node.ports import Clock
 

@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from node import network, services
+from node import network_validation, services
 from node.errors import NotFound
 from node.model import DebateStatus, ProposalSummary
 from node.network import NetworkItem, NetworkOrder
 
 from . import appkeys
-from .network import (
+from .pages_network import (
     filter_values,
     item_url,
     local_proposal_path,
@@ -126,7 +126,7 @@ async def network_feed(request: web.Request) -> web.Response:
     base, (lang, trans) = config.node.base_url, translations(request)
     values = {k: v for k, v in filter_values(request).items() if k != "tri"}
     query = replace(parse_query(values)[0], order=NetworkOrder.NEWEST)
-    found = await network.search_network(request.app[appkeys.DATABASE].read(), query,
+    found = await services.search_network(request.app[appkeys.DATABASE].read(), query,
                                          limit=FEED_SIZE)
     entries = [_network_entry(i, base, config.node.name, trans) for i in found.items]
     _ = trans.gettext
@@ -151,7 +151,7 @@ def _debate_entry(summary: ProposalSummary, base_url: str, trans) -> Entry:
         url=base_url + local_proposal_path(proposal.id), published=proposal.created_at,
         updated=proposal.updated_at, author=proposal.author.display_name,
         summary=f"{line} — {_excerpt(proposal.body)}",
-        categories=network.hashtags_in(f"{proposal.title}\n{proposal.body}"),
+        categories=network_validation.hashtags_in(f"{proposal.title}\n{proposal.body}"),
     )
 
 

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from node.model import Member, Session
+from node.accounts import Session
+from node.model import Member
 from node.services import hash_token
 
 from . import appkeys
+from .request_keys import VIEWER
 
-VIEWER = web.RequestKey("viewer", object)  # Member | None
 SESSION_ID_HASH = web.RequestKey("session_id_hash", object)  # str | None
 SESSION_COOKIE = "thc_session"
 API_PATH_PREFIX = "/api/"

@@ -3,20 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node import rules, services
+from node import rules, services, tallies
 from node.errors import NotFound
-from node.model import (
-    ContentKind,
-    DebateRole,
-    DebateStatus,
-    ModerationAction,
-    ModerationVerb,
-    ProposalOrder,
-    ProposalStatus,
-)
+from node.history import ModerationAction, ModerationVerb
+from node.model import ContentKind, DebateRole, DebateStatus, ProposalOrder, ProposalStatus
 
 from . import appkeys
-from .deliberation import done_messages, labels, page_link, render, translations
+from .pages_shared import done_messages, labels, page_link, render, translations
 from .i18n import choose_language
 from .identity import viewer
 
@@ -95,7 +88,7 @@ async def _debate_context(request: web.Request, reader) -> dict:
         "moderators": [r for r in in_charge if r.role is DebateRole.MODERATOR],
         "proposals": page.items,
         "overdue": frozenset(s.proposal.id for s in page.items
-                             if rules.is_answer_overdue(s.proposal, now)),
+                             if tallies.is_answer_overdue(s.proposal, now)),
         "next_link": page_link(here, request.query, apres=page.next_cursor)
         if page.next_cursor else None,
         "first_link": page_link(here, request.query, apres=None)

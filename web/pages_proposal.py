@@ -1,6 +1,6 @@
 """The proposal page (its one canonical URL, /propositions/{id}) and its earlier versions.
 
-`render_proposal` is also what the participation forms re-render, with their errors and the
+`render_proposal` is also what the proposal_actions forms re-render, with their errors and the
 input kept, when a post is refused.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from node import rules, services
+from node import rules, services, tallies
 from node.diff import DiffKind, amendment_diff
 from node.model import (
     Amendment,
@@ -23,10 +23,10 @@ from node.model import (
 )
 
 from . import appkeys
-from .csrf import CSRF_TOKEN
-from .deliberation import done_messages, int_param, labels, page_link, render, translations
+from .pages_shared import done_messages, int_param, labels, page_link, render, translations
 from .i18n import choose_language
 from .identity import viewer
+from .request_keys import CSRF_TOKEN
 
 ARGUMENTS_PER_COLUMN = 10
 AMENDMENTS_PER_PAGE = 10
@@ -123,7 +123,7 @@ async def proposal_context(request: web.Request, proposal_id: int, reader=None) 
         ("proposal page", proposal_id, member.id if member else None, cursors),
         lambda: _proposal_reads(reader, clock, proposal_id, member, *cursors))
     # The one part that follows the clock, not the data: never taken from the cache.
-    detail = replace(detail, is_overdue=rules.is_answer_overdue(detail.proposal, clock.now()))
+    detail = replace(detail, is_overdue=tallies.is_answer_overdue(detail.proposal, clock.now()))
     participant = await reader.participants.find_local(member.id) if member else None
     shown = (*columns.for_arguments.items, *columns.against_arguments.items,
              *columns.neutral_arguments.items)
@@ -160,7 +160,7 @@ async def proposal_context(request: web.Request, proposal_id: int, reader=None) 
                     if member else None),
         "marked": marked,
         "amendment_votes": amendment_votes,
-        "days_left": _days_left(rules.answer_time_left(detail.proposal, now)),
+        "days_left": _days_left(tallies.answer_time_left(detail.proposal, now)),
         "links": {
             "for": more("pour", columns.for_arguments.next_cursor),
             "against": more("contre", columns.against_arguments.next_cursor),

@@ -10,8 +10,8 @@ import time
 from aiohttp import web
 
 from node import services
-from node.errors import Invalid, NotFound
-from node.model import Argument, Member, Page, Proposal, Role
+from node.errors import NotFound
+from node.model import Member, Page, Role
 
 from . import appkeys
 from .account import IP_LIMITER, LOGIN_LIMITER, MAX_PASSWORD, MIN_PASSWORD
@@ -28,62 +28,22 @@ def _gettext(request: web.Request):
     return request.app[appkeys.TRANSLATIONS].get(lang).gettext
 
 
-# --- Last-resort reads -----------------------------------------------------------------------
-# No repository lists a member's proposals or arguments. These two read-only queries only pick
-# ids (keyset, newest first); the repositories build the objects. They stand in until storage
-# offers `proposals.list_by_participant` and `arguments.list_by_participant` (with an index on
-# arguments (author_id, id) for members with many arguments).
-
-
-def _id_cursor(after: str | None) -> int | None:
-    if after is None:
-        return None
-    if not after.isdigit() or len(after) > 18:
-        raise Invalid("the page cursor is not valid", field="after")
-    return int(after)
-
-
-async def _ids_page(reader, sql: str, participant_id: int,
-                   after: str | None) -> tuple[list[int], str | None]:
-    cursor = _id_cursor(after)
-    keyset, args = ("AND x.id < ?", [cursor]) if cursor is not None else ("", [])
-    rows = await reader.conn.execute_fetchall(
-        sql.format(keyset=keyset), (participant_id, *args, PAGE_SIZE + 1))
-    ids = [row[0] for row in rows[:PAGE_SIZE]]
-    return ids, (str(ids[-1]) if len(rows) > PAGE_SIZE else None)
-
-
-# Proposals they lead or co-author, unless hidden by a moderator.
-_PROPOSALS_SQL = (
-    "SELECT x.id FROM proposals x JOIN proposal_authors pau ON pau.proposal_id = x.id"
-    " WHERE pau.participant_id = ? AND x.hidden_at IS NULL {keyset} ORDER BY x.id DESC LIMIT ?"
-)
-# Their listed arguments (neither hidden nor withdrawn) on proposals that are not hidden.
-_ARGUMENTS_SQL = (
-    "SELECT x.id FROM arguments x JOIN proposals p ON p.id = x.proposal_id"
-    " WHERE x.author_id = ? AND x.hidden_at IS NULL AND x.withdrawn_at IS NULL"
-    " AND p.hidden_at IS NULL {keyset} ORDER BY x.id DESC LIMIT ?"
-)
-
-
 async def _contributions(request: web.Request, member: Member):
     """(proposals page, arguments page, {proposal id: proposal}, {debate id: debate})."""
     reader = request.app[appkeys.DATABASE].read()
     participant = await reader.participants.find_local(member.id)
     if participant is None:  # never contributed
         return Page((), None), Page((), None), {}, {}
-    ids, next_proposals = await _ids_page(reader, _PROPOSALS_SQL, participant.id,
-                                          request.query.get("propositions_apres"))
-    proposals: tuple[Proposal, ...] = tuple([await reader.proposals.get(i) for i in ids])
-    ids, next_arguments = await _ids_page(reader, _ARGUMENTS_SQL, participant.id,
-                                          request.query.get("arguments_apres"))
-    arguments: tuple[Argument, ...] = tuple([await reader.arguments.get(i) for i in ids])
-    by_id = {p.id: p for p in proposals}
-    for argument in arguments:
+    proposals = await reader.proposals.list_by_participant(
+        participant.id, after=request.query.get("propositions_apres"), limit=PAGE_SIZE)
+    arguments = await reader.arguments.list_by_participant(
+        participant.id, after=request.query.get("arguments_apres"), limit=PAGE_SIZE)
+    by_id = {p.id: p for p in proposals.items}
+    for argument in arguments.items:
         if argument.proposal_id not in by_id:
             by_id[argument.proposal_id] = await reader.proposals.get(argument.proposal_id)
     debates = {d: await reader.debates.get(d) for d in {p.debate_id for p in by_id.values()}}
-    return Page(proposals, next_proposals), Page(arguments, next_arguments), by_id, debates
+    return proposals, arguments, by_id, debates
 
 
 # --- Handlers --------------------------------------------------------------------------------

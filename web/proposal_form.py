@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from node import rules, services
+from node import content_rules, rules, services
 from node.errors import DomainError, Invalid, NotFound
 from node.model import Article, Debate, DebateStatus, Proposal, ProposalDraft, Source
 
 from . import appkeys
-from .deliberation import form_error, int_param, member_or_login, render, translations
+from .pages_shared import form_error, int_param, member_or_login, render, translations
 
 ADD_ARTICLE, ADD_SOURCE = "ajouter-article", "ajouter-source"
 
@@ -49,22 +49,22 @@ class DraftForm:
             return value if isinstance(value, str) else ""
 
         form = cls(text("title"), text("body"))
-        for i in range(1, _count(text("article_count"), rules.MAX_ARTICLES) + 1):
+        for i in range(1, _count(text("article_count"), content_rules.MAX_ARTICLES) + 1):
             form.articles.append({"number": text(f"article_{i}_number") or str(i),
                                   "title": text(f"article_{i}_title"),
                                   "text": text(f"article_{i}_text")})
-        for i in range(1, _count(text("source_count"), rules.MAX_SOURCES) + 1):
+        for i in range(1, _count(text("source_count"), content_rules.MAX_SOURCES) + 1):
             form.sources.append({"url": text(f"source_{i}_url"),
                                  "title": text(f"source_{i}_title")})
         return form
 
     def add_article(self) -> None:
-        if len(self.articles) < rules.MAX_ARTICLES:
+        if len(self.articles) < content_rules.MAX_ARTICLES:
             numbers = [int(a["number"]) for a in self.articles if a["number"].isdigit()]
             self.articles.append(_blank_article(max(numbers, default=0) + 1))
 
     def add_source(self) -> None:
-        if len(self.sources) < rules.MAX_SOURCES:
+        if len(self.sources) < content_rules.MAX_SOURCES:
             self.sources.append({"url": "", "title": ""})
 
     def check(self, _) -> tuple[ProposalDraft | None, dict[str, str]]:
@@ -73,7 +73,7 @@ class DraftForm:
         title, body = self.title.strip(), self.body.strip()
         if not rules.MIN_TITLE <= len(title) <= rules.MAX_TITLE:
             errors["title"] = _("Title: between 3 and 200 characters.")
-        if not 1 <= len(body) <= rules.MAX_PROPOSAL_BODY:
+        if not 1 <= len(body) <= content_rules.MAX_PROPOSAL_BODY:
             errors["body"] = _("Text: between 1 and 20,000 characters.")
         articles, seen_numbers = [], set()
         for i, article in enumerate(self.articles, start=1):
@@ -81,12 +81,12 @@ class DraftForm:
             if not a_title and not a_text:
                 continue  # an empty fieldset is no article
             number = int(article["number"]) if article["number"].isdigit() else 0
-            if not 1 <= number <= rules.MAX_ARTICLE_NUMBER or number in seen_numbers:
+            if not 1 <= number <= content_rules.MAX_ARTICLE_NUMBER or number in seen_numbers:
                 number = max(seen_numbers, default=0) + 1
             seen_numbers.add(number)
-            if len(a_title) > rules.MAX_ARTICLE_TITLE:
+            if len(a_title) > content_rules.MAX_ARTICLE_TITLE:
                 errors[f"article_{i}_title"] = _("Title of the article: at most 200 characters.")
-            if not 1 <= len(a_text) <= rules.MAX_ARTICLE_TEXT:
+            if not 1 <= len(a_text) <= content_rules.MAX_ARTICLE_TEXT:
                 errors[f"article_{i}_text"] = _(
                     "Text of the article: between 1 and 10,000 characters.")
             articles.append(Article(number, a_title, a_text))
@@ -96,18 +96,18 @@ class DraftForm:
             if not url and not s_title:
                 continue
             try:
-                url = rules.check_url(url)
+                url = content_rules.check_url(url)
             except Invalid:
                 errors[f"source_{i}_url"] = _("Link: an address starting with http:// or https://.")
             else:
                 if url in seen_urls:
                     errors[f"source_{i}_url"] = _("This link is already listed.")
                 seen_urls.add(url)
-            if len(s_title) > rules.MAX_SOURCE_TITLE:
+            if len(s_title) > content_rules.MAX_SOURCE_TITLE:
                 errors[f"source_{i}_title"] = _("Title of the source: at most 200 characters.")
             sources.append(Source(url, s_title))
         if "body" not in errors and len(body) + sum(len(a.text) for a in articles) > \
-                rules.MAX_PROPOSAL_TOTAL:
+                content_rules.MAX_PROPOSAL_TOTAL:
             errors["body"] = _("In all, the text and its articles hold at most 100,000 characters.")
         if errors:
             return None, errors

@@ -7,8 +7,8 @@ from aiohttp import web
 
 from federation.routes import FederationRoutes
 
-from . import account, admin, api, appkeys, feeds, network, pages, profile
-from . import contributions, pages_debate, pages_proposal, participation, proposal_form
+from . import account, admin, admin_territories, api, appkeys, contribution_edits, feeds, pages
+from . import pages_debate, pages_network, pages_proposal, profile, proposal_actions, proposal_form
 
 STATIC_DIR = resources.files("web") / "static"
 
@@ -20,7 +20,7 @@ def setup_routes(app: web.Application) -> None:
         [
             web.get("/", pages.home, name="home"),
             web.get("/debats/{slug}", federation.debate(pages_debate.debate), name="debate"),
-            # Deliberation pages and forms (issue 3). A proposal has one canonical URL,
+            # Deliberation pages and forms. A proposal has one canonical URL,
             # /propositions/{id} (its ActivityPub id later); versions hang below it.
             web.get("/debats/{slug}/moderation", pages_debate.moderation_history,
                     name="debate_moderation"),
@@ -34,43 +34,43 @@ def setup_routes(app: web.Application) -> None:
             web.get(r"/propositions/{id:\d+}/modifier", proposal_form.edit_proposal_form,
                     name="proposal_edit"),
             web.post(r"/propositions/{id:\d+}/modifier", proposal_form.edit_proposal),
-            web.post(r"/propositions/{id:\d+}/vote", participation.vote, name="proposal_vote"),
-            web.post(r"/propositions/{id:\d+}/arguments", participation.post_argument,
+            web.post(r"/propositions/{id:\d+}/vote", proposal_actions.vote, name="proposal_vote"),
+            web.post(r"/propositions/{id:\d+}/arguments", proposal_actions.post_argument,
                      name="proposal_arguments"),
-            web.post(r"/propositions/{id:\d+}/reponse", participation.answer,
+            web.post(r"/propositions/{id:\d+}/reponse", proposal_actions.answer,
                      name="proposal_answer"),
-            web.post(r"/propositions/{id:\d+}/statut", participation.change_status,
+            web.post(r"/propositions/{id:\d+}/statut", proposal_actions.change_status,
                      name="proposal_status"),
-            web.get(r"/propositions/{id:\d+}/amendements/nouveau", participation.amendment_form,
+            web.get(r"/propositions/{id:\d+}/amendements/nouveau", proposal_actions.amendment_form,
                     name="amendment_new"),
-            web.post(r"/propositions/{id:\d+}/amendements", participation.propose_amendment,
+            web.post(r"/propositions/{id:\d+}/amendements", proposal_actions.propose_amendment,
                      name="proposal_amendments"),
-            web.post(r"/arguments/{id:\d+}/utile", participation.mark_useful,
+            web.post(r"/arguments/{id:\d+}/utile", proposal_actions.mark_useful,
                      name="argument_useful"),
-            web.post(r"/amendements/{id:\d+}/vote", participation.vote_on_amendment,
+            web.post(r"/amendements/{id:\d+}/vote", proposal_actions.vote_on_amendment,
                      name="amendment_vote"),
-            web.post(r"/amendements/{id:\d+}/integrer", participation.integrate_amendment,
+            web.post(r"/amendements/{id:\d+}/integrer", proposal_actions.integrate_amendment,
                      name="amendment_integrate"),
-            web.post(r"/amendements/{id:\d+}/rejeter", participation.reject_amendment,
+            web.post(r"/amendements/{id:\d+}/rejeter", proposal_actions.reject_amendment,
                      name="amendment_reject"),
-            web.post(r"/moderation/{kind}/{id:\d+}/{verb}", participation.moderate,
+            web.post(r"/moderation/{kind}/{id:\d+}/{verb}", proposal_actions.moderate,
                      name="moderate"),
-            # One's own contributions afterwards, co-authors and public votes (issue 3).
-            web.get(r"/arguments/{id:\d+}/modifier", contributions.edit_argument_form,
+            # One's own contributions afterwards, co-authors and public votes.
+            web.get(r"/arguments/{id:\d+}/modifier", contribution_edits.edit_argument_form,
                     name="argument_edit"),
-            web.post(r"/arguments/{id:\d+}/modifier", contributions.edit_argument),
-            web.get(r"/arguments/{id:\d+}/retirer", contributions.withdraw_argument_form,
+            web.post(r"/arguments/{id:\d+}/modifier", contribution_edits.edit_argument),
+            web.get(r"/arguments/{id:\d+}/retirer", contribution_edits.withdraw_argument_form,
                     name="argument_withdraw"),
-            web.post(r"/arguments/{id:\d+}/retirer", contributions.withdraw_argument),
-            web.get(r"/amendements/{id:\d+}/retirer", contributions.withdraw_amendment_form,
+            web.post(r"/arguments/{id:\d+}/retirer", contribution_edits.withdraw_argument),
+            web.get(r"/amendements/{id:\d+}/retirer", contribution_edits.withdraw_amendment_form,
                     name="amendment_withdraw"),
-            web.post(r"/amendements/{id:\d+}/retirer", contributions.withdraw_amendment),
-            web.get(r"/propositions/{id:\d+}/coauteurs", contributions.coauthors,
+            web.post(r"/amendements/{id:\d+}/retirer", contribution_edits.withdraw_amendment),
+            web.get(r"/propositions/{id:\d+}/coauteurs", contribution_edits.coauthors,
                     name="proposal_coauthors"),
-            web.post(r"/propositions/{id:\d+}/coauteurs", contributions.add_coauthor),
-            web.post(r"/propositions/{id:\d+}/coauteurs/retrait", contributions.remove_coauthor,
+            web.post(r"/propositions/{id:\d+}/coauteurs", contribution_edits.add_coauthor),
+            web.post(r"/propositions/{id:\d+}/coauteurs/retrait", contribution_edits.remove_coauthor,
                      name="proposal_coauthors_remove"),
-            web.get(r"/propositions/{id:\d+}/votes", contributions.votes, name="proposal_votes"),
+            web.get(r"/propositions/{id:\d+}/votes", contribution_edits.votes, name="proposal_votes"),
             web.get("/membres/{username}", federation.member(profile.member), name="member"),
             web.get("/healthz", pages.healthz, name="healthz"),
             web.get("/connexion", account.login_form, name="login"),
@@ -80,7 +80,7 @@ def setup_routes(app: web.Application) -> None:
             web.post("/inscription", account.register),
             web.get("/mot-de-passe/{token}", account.reset_form, name="password_reset"),
             web.post("/mot-de-passe/{token}", account.reset),
-            # Member profile and admin area (issue 3): administrators only, but trusted third
+            # Member profile and admin area: administrators only, but trusted third
             # parties reach the verification page.
             web.post("/compte/mot-de-passe", profile.change_password, name="password_change"),
             web.get("/admin", admin.overview, name="admin"),
@@ -102,17 +102,22 @@ def setup_routes(app: web.Application) -> None:
                      name="admin_debate_roles"),
             web.post("/admin/debats/{slug}/responsables/retrait", admin.remove_role,
                      name="admin_debate_roles_remove"),
-            # Territories this node follows (issue 5).
-            web.get("/admin/territoires", admin.territories_list, name="admin_territories"),
-            web.post("/admin/territoires", admin.territory_follow),
-            web.post("/admin/territoires/retrait", admin.territory_unfollow,
+            # Territories this node follows, and those asking to follow it.
+            web.get("/admin/territoires", admin_territories.territories_list,
+                    name="admin_territories"),
+            web.post("/admin/territoires", admin_territories.territory_follow),
+            web.post("/admin/territoires/retrait", admin_territories.territory_unfollow,
                      name="admin_territories_remove"),
-            # JSON API (issue 3): every /api/v1 route comes from web/api.py's endpoint table,
+            web.post("/admin/territoires/abonnes/accepter", admin_territories.follower_approve,
+                     name="admin_follower_approve"),
+            web.post("/admin/territoires/abonnes/refuser", admin_territories.follower_reject,
+                     name="admin_follower_reject"),
+            # JSON API: every /api/v1 route comes from web/api.py's endpoint table,
             # which also builds the OpenAPI document at /api/v1/openapi.json.
             *api.routes(),
-            # The network view (issue 5): territories, search and Atom feeds. The debate feed
+            # The network view: territories, search and Atom feeds. The debate feed
             # is its own route: /debats/{slug} is wrapped by content negotiation.
-            web.get("/reseau", network.page, name="network"),
+            web.get("/reseau", pages_network.page, name="network"),
             web.get("/reseau/flux.atom", feeds.network_feed, name="network_feed"),
             web.get("/debats/{slug}/flux.atom", feeds.debate_feed, name="debate_feed"),
             web.static("/static", str(STATIC_DIR), name="static", append_version=False),

@@ -23,8 +23,8 @@ ASSERTIONS = frozenset({
 ANNOTATIONS = frozenset({"title", "description", "default", "examples", "readOnly", "deprecated"})
 KEYWORDS = ASSERTIONS | ANNOTATIONS
 # `format` is an annotation in 2020-12 unless asserted; we assert date-time (RFC 3339, with a
-# time zone) because the use cases need aware datetimes. `uri` stays an annotation: node.rules
-# checks links itself (http/https only, no credentials).
+# time zone) because the use cases need aware datetimes. `uri` stays an annotation:
+# node.content_rules checks links itself (http/https only, no credentials).
 FORMATS = frozenset({"date-time", "uri"})
 
 _DATE_TIME = re.compile(

@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
-from . import appkeys
-from .csrf import CSRF_TOKEN
-from .i18n import LANG_COOKIE, choose_language
-from .identity import VIEWER
+from .config import Config
+from .i18n import LANG_COOKIE, Translations, choose_language
 from .render import render_markdown
+from .request_keys import CSRF_TOKEN, VIEWER
 
 
 def zone_abbreviation(value: datetime, zone: ZoneInfo) -> str:
@@ -78,7 +77,10 @@ class FragmentCache:
 
 
 class Templates:
-    def __init__(self):
+    """The app's pages: one jinja2 environment, rendered in the request's language."""
+
+    def __init__(self, config: Config, translations: Translations):
+        self.config, self.translations = config, translations
         self.fragments = FragmentCache()
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("web", "templates"),
@@ -94,10 +96,9 @@ class Templates:
         return self.respond(request, self.render_html(request, name, context), status=status)
 
     def render_html(self, request: web.Request, name: str, context: dict) -> str:
-        app = request.app
-        config = app[appkeys.CONFIG]
+        config = self.config
         lang = choose_language(request, config.node.default_language)
-        trans = app[appkeys.TRANSLATIONS].get(lang)
+        trans = self.translations.get(lang)
         return self.env.get_template(name).render(
             **context,
             _=trans.gettext,
@@ -115,7 +116,7 @@ class Templates:
 
     def respond(self, request: web.Request, html: str, *, status: int = 200) -> web.Response:
         """The rendered page as the answer (and the language remembered when asked for)."""
-        lang = choose_language(request, request.app[appkeys.CONFIG].node.default_language)
+        lang = choose_language(request, self.config.node.default_language)
         response = web.Response(text=html, content_type="text/html", status=status)
         if request.query.get("lang") == lang:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from node import network
+from node import network_validation
 from node.errors import Invalid
 from node.model import ChoiceCounts, ProposalDetail, Tally
 from node.network import RemoteProposalInfo
@@ -86,7 +86,8 @@ def from_ap_thc_question(raw: dict) -> RemoteProposalInfo:
         answer_text=_source(answer.get("source")) if answer else "",
         tally=Tally(_counts(tally.get("verifiedResidents")), _counts(tally.get("localMembers")),
                     _counts(tally.get("remoteParticipants"))),
-        themes=network.hashtags_in(f"{title}\n{body}") if isinstance(title, str) else (),
+        themes=(network_validation.hashtags_in(f"{title}\n{body}") if isinstance(title, str)
+                else ()),
         url=id_of(raw.get("url")),
     )
 

@@ -46,6 +46,16 @@ from .members import (
     verify_resident,
 )
 from .moderation import hide_content, unhide_content
+from .network import (
+    list_network_debates,
+    list_territories,
+    list_themes,
+    search_network,
+    tombstone_remote_proposal,
+    upsert_remote_debate,
+    upsert_remote_proposal,
+    upsert_territory,
+)
 from .proposals import (
     add_coauthor,
     answer_proposal,
@@ -94,4 +104,8 @@ __all__ = [
     "get_proposal_detail", "get_proposal_version", "list_proposals", "list_arguments",
     "arguments_side_by_side", "list_amendments", "list_history", "list_votes",
     "list_moderation",
+    # the network view
+    "upsert_territory", "upsert_remote_debate", "upsert_remote_proposal",
+    "tombstone_remote_proposal", "search_network", "list_territories", "list_network_debates",
+    "list_themes",
 ]

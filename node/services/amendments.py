@@ -2,7 +2,7 @@
 integrate (a new proposal version), reject or withdraw it."""
 from __future__ import annotations
 
-from .. import rules
+from .. import content_rules, rules
 from ..events import (
     AmendmentIntegrated,
     AmendmentProposed,
@@ -10,19 +10,19 @@ from ..events import (
     AmendmentVoteCast,
     AmendmentWithdrawn,
 )
+from ..history import HistoryKind
+from .lookup import may_answer_in, participant_of, proposal_in_debate
 from ..model import (
     Actor,
     Amendment,
     AmendmentDraft,
     AmendmentStatus,
     Debate,
-    HistoryKind,
     Proposal,
     ProposalDraft,
     VoteChoice,
 )
 from ..ports import Clock, Tx
-from .lookup import may_answer_in, participant_of, proposal_in_debate
 
 
 async def _amendment_in_debate(tx: Tx, amendment_id: int) -> tuple[Amendment, Proposal, Debate]:
@@ -45,8 +45,8 @@ async def propose_amendment(
     rules.require(rules.may_take_part(actor), "only members propose amendments")
     _check_amendable(debate, proposal)
     version = await tx.proposals.get_version(proposal.id, proposal.version)
-    draft = rules.check_amendment_draft(draft, version)
-    original = rules.amendment_target_text(version, draft.article_number)
+    draft = content_rules.check_amendment_draft(draft, version)
+    original = content_rules.amendment_target_text(version, draft.article_number)
     now = clock.now()
     author = await participant_of(tx, actor, now)
     amendment = await tx.amendments.add(
@@ -68,7 +68,7 @@ async def vote_on_amendment(
     """d'accord / mitigé / pas d'accord on a pending amendment; a new choice replaces the old
     one, the same choice again changes nothing."""
     amendment, proposal, debate = await _amendment_in_debate(tx, amendment_id)
-    # Fediverse participants vote on amendments put to a vote as on proposals (issue 5).
+    # Fediverse participants vote on amendments put to a vote as on proposals.
     rules.require(rules.may_vote_and_argue(actor), "only participants vote")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
@@ -109,7 +109,7 @@ async def integrate_amendment(
     rules.check_visible(amendment.hidden_at, "amendment")
     rules.check_amendment_pending(amendment)
     version = await tx.proposals.get_version(proposal.id, proposal.version)
-    body, articles = rules.apply_amendment(version, amendment)
+    body, articles = content_rules.apply_amendment(version, amendment)
     now = clock.now()
     integrator = await participant_of(tx, actor, now)
     updated = await tx.proposals.add_version(
@@ -139,7 +139,7 @@ async def reject_amendment(
     await _check_decider(tx, actor, proposal, debate)
     rules.check_debate_open(debate)
     rules.check_amendment_pending(amendment)
-    reason = rules.check_reason(reason)
+    reason = content_rules.check_reason(reason)
     now = clock.now()
     decided = await tx.amendments.decide(
         amendment.id, AmendmentStatus.REJECTED, by_id=rules.actor_member_id(actor), at=now,

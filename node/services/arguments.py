@@ -1,7 +1,7 @@
 """Argument use cases: post, edit, withdraw, and mark useful (one mark per participant)."""
 from __future__ import annotations
 
-from .. import rules
+from .. import content_rules, rules
 from ..errors import Forbidden
 from ..events import (
     ArgumentEdited,
@@ -25,13 +25,13 @@ async def post_argument(
     tx: Tx, clock: Clock, actor: Actor, proposal_id: int, stance: Stance, body: str,
     *, ap_id: str | None = None,
 ) -> Argument:
-    """`ap_id`: a remote participant's Note (issue 5), so its Update and Delete find it."""
+    """`ap_id`: a remote participant's Note, so its Update and Delete find it."""
     proposal, debate = await proposal_in_debate(tx, proposal_id)
     rules.require(rules.may_vote_and_argue(actor), "only participants post arguments")
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     stance = rules.parse_choice(Stance, stance, field="stance")
-    body = rules.check_argument_body(body)
+    body = content_rules.check_argument_body(body)
     now = clock.now()
     author = await participant_of(tx, actor, now)
     argument = await tx.arguments.add(proposal.id, author.id, stance, body, now, ap_id)
@@ -52,7 +52,7 @@ async def edit_argument(
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     rules.check_argument_listed(argument)
-    body = rules.check_argument_body(body)
+    body = content_rules.check_argument_body(body)
     if body == argument.body:
         return argument
     now = clock.now()

@@ -54,7 +54,7 @@ async def may_answer_in(tx: Reader, actor: Actor, debate_id: int) -> bool:
 async def participant_of(tx: Tx, actor: Actor, at: datetime) -> ParticipantRef:
     """The acting participant; a local member gets a participant row on first contribution.
 
-    A remote participant (issue 5) is resolved by its ap_id, created on first contribution.
+    A remote participant is resolved by its ap_id, created on first contribution.
     """
     if isinstance(actor, RemoteParticipant):
         return await tx.participants.ensure_remote(actor.ap_id, at)

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from .. import rules
+from ..accounts import ApiToken, Invitation, NewMember, NewRegistration, RegistrationMode
 from ..errors import Conflict, NotFound
 from ..events import (
     ApiTokenIssued,
@@ -19,19 +20,9 @@ from ..events import (
     PasswordResetRequested,
     ResidentVerified,
 )
-from ..model import (
-    Actor,
-    ApiToken,
-    Invitation,
-    Member,
-    NewMember,
-    NewRegistration,
-    ParticipantClass,
-    RegistrationMode,
-    Role,
-)
-from ..ports import Clock, Reader, Tx
 from .lookup import get_member, hash_token, name_is_free
+from ..model import Actor, Member, ParticipantClass, Role
+from ..ports import Clock, Reader, Tx
 from .threshold import recheck_supported_by
 
 TOKEN_PREFIX = "thc_"

@@ -6,12 +6,13 @@ unlawful later must still go).
 """
 from __future__ import annotations
 
-from .. import rules
+from .. import content_rules, rules
 from ..errors import Conflict
 from ..events import ContentHidden, ContentUnhidden
-from ..model import Actor, ContentKind, ModerationAction, ModerationVerb
-from ..ports import Clock, Tx
+from ..history import ModerationAction, ModerationVerb
 from .lookup import proposal_in_debate, roles_in
+from ..model import Actor, ContentKind
+from ..ports import Clock, Tx
 
 
 async def _target(tx: Tx, kind: ContentKind, target_id: int):
@@ -33,7 +34,7 @@ async def _moderate(
     proposal, debate, hidden_at, set_hidden = await _target(tx, kind, target_id)
     roles = await roles_in(tx, debate.id, actor)
     rules.require(rules.may_moderate(actor, roles), "only moderators hide or unhide content")
-    reason = rules.check_reason(reason)
+    reason = content_rules.check_reason(reason)
     if verb is ModerationVerb.HIDE and hidden_at is not None:
         raise Conflict(f"this {kind.value} is already hidden", code="already_hidden")
     if verb is ModerationVerb.UNHIDE and hidden_at is None:

@@ -2,7 +2,7 @@
 the representatives' answer that ends the loop."""
 from __future__ import annotations
 
-from .. import rules
+from .. import content_rules, rules
 from ..errors import Conflict, Invalid, NotFound
 from ..events import (
     CoauthorAdded,
@@ -12,17 +12,7 @@ from ..events import (
     ProposalStatusChanged,
     ProposalSubmitted,
 )
-from ..model import (
-    Actor,
-    Answer,
-    AnswerKind,
-    HistoryKind,
-    Member,
-    Proposal,
-    ProposalDraft,
-    ProposalStatus,
-)
-from ..ports import Clock, Tx
+from ..history import HistoryKind
 from .lookup import (
     get_debate,
     get_member,
@@ -31,6 +21,8 @@ from .lookup import (
     proposal_in_debate,
     roles_in,
 )
+from ..model import Actor, Answer, AnswerKind, Member, Proposal, ProposalDraft, ProposalStatus
+from ..ports import Clock, Tx
 
 
 async def submit_proposal(
@@ -40,7 +32,7 @@ async def submit_proposal(
     debate = await get_debate(tx, slug)
     rules.require(rules.may_take_part(actor), "only members submit proposals")
     rules.check_debate_open(debate)
-    draft = rules.check_proposal_draft(draft)
+    draft = content_rules.check_proposal_draft(draft)
     now = clock.now()
     author = await participant_of(tx, actor, now)
     proposal = await tx.proposals.add(debate.id, author.id, draft, now)
@@ -71,7 +63,7 @@ async def edit_proposal(
     rules.check_debate_open(debate)
     rules.check_visible(proposal.hidden_at, "proposal")
     rules.check_proposal_editable(proposal)
-    draft = rules.check_proposal_draft(draft)
+    draft = content_rules.check_proposal_draft(draft)
     current = await tx.proposals.get_version(proposal.id, proposal.version)
     if (draft.title, draft.body, draft.articles, draft.sources) == (
         current.title, current.body, current.articles, current.sources
@@ -205,7 +197,7 @@ async def answer_proposal(
     )
     rules.check_answerable(debate, proposal)
     kind = rules.parse_choice(AnswerKind, kind, field="kind")
-    text = rules.check_answer_text(text)
+    text = content_rules.check_answer_text(text)
     latest = await tx.answers.latest(proposal.id)
     if latest is not None and (latest.kind, latest.text) == (kind, text):
         return latest

@@ -4,16 +4,16 @@ They take a `Reader` (`db.read()` outside a transaction) and never write.
 """
 from __future__ import annotations
 
-from .. import rules
+from .. import rules, tallies
 from ..errors import Forbidden, NotFound
+from ..history import HistoryEntry, ModerationAction
+from .lookup import get_debate, proposal_in_debate, roles_in
 from ..model import (
     Actor,
     AmendmentSummary,
     Argument,
     ArgumentColumns,
     ArgumentOrder,
-    HistoryEntry,
-    ModerationAction,
     Page,
     ProposalDetail,
     ProposalOrder,
@@ -24,7 +24,6 @@ from ..model import (
     Vote,
 )
 from ..ports import Clock, Reader
-from .lookup import get_debate, proposal_in_debate, roles_in
 
 
 async def _visible_proposal(reader: Reader, proposal_id: int, viewer: Actor | None):
@@ -55,10 +54,10 @@ async def get_proposal_detail(
         authors=await reader.proposals.list_authors(proposal.id),
         versions=await reader.proposals.list_versions(proposal.id),
         tally=tally,
-        support=rules.support_of(tally, settings.threshold_classes),
+        support=tallies.support_of(tally, settings.threshold_classes),
         answer=revisions[-1] if revisions else None,
         answer_revisions=revisions,
-        is_overdue=rules.is_answer_overdue(proposal, clock.now()),
+        is_overdue=tallies.is_answer_overdue(proposal, clock.now()),
     )
 
 

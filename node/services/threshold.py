@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import rules
+from .. import rules, tallies
 from ..events import SupportThresholdReached
-from ..model import Actor, DebateSettings, HistoryKind, Proposal, ProposalStatus
+from ..history import HistoryKind
+from ..model import Actor, DebateSettings, Proposal, ProposalStatus
 from ..ports import Tx
 
 
@@ -19,10 +20,10 @@ async def reach_threshold_if_due(
     """Record the threshold and the deadline the first time support reaches it; else no-op."""
     if settings.support_threshold is None or proposal.threshold_reached_at is not None:
         return proposal
-    support = rules.support_of(await tx.votes.tally(proposal.id), settings.threshold_classes)
-    if not rules.reaches_threshold(settings, proposal, support):
+    support = tallies.support_of(await tx.votes.tally(proposal.id), settings.threshold_classes)
+    if not tallies.reaches_threshold(settings, proposal, support):
         return proposal
-    due_at = rules.answer_deadline(now, settings)
+    due_at = tallies.answer_deadline(now, settings)
     updated = await tx.proposals.mark_threshold_reached(proposal.id, now, due_at)
     by = actor if isinstance(actor, str) else rules.by_label(actor)
     member_id = None if isinstance(actor, str) else rules.actor_member_id(actor)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from node.accounts import Invitation, PasswordReset, Session
 from node.errors import NotFound
-from node.model import Invitation, Page, PasswordReset, Session
+from node.model import Page
 
 from ..connection import Connection
 from . import _keyset

@@ -57,6 +57,19 @@ class ArgumentRepo:
             raise NotFound(f"no argument with id {argument_id}")
         return argument
 
+    async def list_by_participant(self, participant_id: int, *, after: str | None = None,
+                                  limit: int = 10) -> Page[Argument]:
+        """A participant's listed arguments (neither hidden nor withdrawn) on proposals that
+        are not hidden, newest first."""
+        cursor = _keyset.decode(after, 1)
+        keyset, args = ("AND x.id < ?", [cursor[0]]) if cursor else ("", [])
+        rows = await self.conn.execute_fetchall(
+            "SELECT x.id FROM arguments x JOIN proposals p ON p.id = x.proposal_id"
+            " WHERE x.author_id = ? AND x.hidden_at IS NULL AND x.withdrawn_at IS NULL"
+            f" AND p.hidden_at IS NULL {keyset} ORDER BY x.id DESC LIMIT ?",
+            (participant_id, *args, limit + 1))
+        return _keyset.page([await self.get(r[0]) for r in rows], limit, lambda a: (a.id,))
+
     async def find_by_ap_id(self, ap_id: str) -> Argument | None:
         """A remote participant's argument by its Note's id (issue 5)."""
         async with self.conn.execute(f"{_SELECT} WHERE a.ap_id = ?", (ap_id,)) as cur:

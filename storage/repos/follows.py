@@ -113,6 +113,15 @@ class FollowRepo:
         ) as cur:
             return (await cur.fetchone())[0]
 
+    async def list_pending_followers(self, local_actor: str, limit: int) -> list[Follower]:
+        """Follow requests waiting for an operator's approval, oldest first."""
+        async with self.conn.execute(
+            f"SELECT {_FOLLOWER} FROM followers WHERE local_actor = ? AND state = 'pending'"
+            " ORDER BY id LIMIT ?",
+            (local_actor, limit),
+        ) as cur:
+            return [_follower(r) for r in await cur.fetchall()]
+
     async def list_followers_page(self, local_actor: str, *, after: str | None,
                                   limit: int) -> Page[Follower]:
         async with self.conn.execute(

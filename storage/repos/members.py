@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from node.accounts import NewMember
 from node.errors import NotFound
-from node.model import Member, NewMember, Page, Role
+from node.model import Member, Page, Role
 
 from ..connection import Connection
 from ._sql import decode_cursor, encode_cursor, to_datetime, to_text
@@ -85,6 +86,19 @@ class MemberRepo:
         async with self.conn.execute(
             f"SELECT {MEMBER_COLUMNS} FROM members WHERE id > ? ORDER BY id LIMIT ?",
             (decode_cursor(after), limit + 1),
+        ) as cur:
+            rows = await cur.fetchall()
+        items = tuple(member_from_row(r) for r in rows[:limit])
+        return Page(items, encode_cursor(items[-1].id) if len(rows) > limit else None)
+
+    async def list_by_prefix(self, prefix: str, *, after: str | None = None,
+                             limit: int = 50) -> Page[Member]:
+        """Members whose username starts with `prefix`, by id. Usernames are [a-z0-9_] (all
+        below 0x7f) and the column is NOCASE: a range on the unique index finds them all."""
+        async with self.conn.execute(
+            f"SELECT {MEMBER_COLUMNS} FROM members WHERE username >= ? AND username < ? AND id > ?"
+            " ORDER BY id LIMIT ?",
+            (prefix, prefix + "\x7f", decode_cursor(after), limit + 1),
         ) as cur:
             rows = await cur.fetchall()
         items = tuple(member_from_row(r) for r in rows[:limit])

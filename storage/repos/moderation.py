@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from node.model import ContentKind, ModerationAction, ModerationVerb, Page
+from node.history import ModerationAction, ModerationVerb
+from node.model import ContentKind, Page
 
 from ..connection import Connection
 from . import _keyset

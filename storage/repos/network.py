@@ -1,5 +1,5 @@
 """The network view's tables: remote territories, debates and proposals, and the full-text
-search over local and remote proposals (0005_network.sql). SQL only: node/network.py has
+search over local and remote proposals (0005_network.sql). SQL only: node/network_validation.py has
 already validated and bounded what it hands in.
 """
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _proposal(row) -> RemoteProposal:
 def fts_expression(terms: tuple[str, ...]) -> str | None:
     """An FTS5 query in which every term must match as a prefix: "term"* AND ...
 
-    Terms come from node.network.search_terms (letters and digits only); each is quoted all
+    Terms come from node.network_search.search_terms (letters and digits only); each is quoted all
     the same, doubling any quote, so no input can ever be read as FTS syntax.
     """
     quoted = ['"' + term.replace('"', '""') + '"*' for term in terms if term]
@@ -99,7 +99,7 @@ def _theme_glob(theme: str) -> str:
     """A GLOB pattern finding the hashtag #theme in ' ' || lower(title || body) || ' '.
 
     SQLite triggers cannot extract hashtags, so a local proposal's themes are found in its
-    text; the classes mirror node.network.hashtags_in (no word character or '#' or '&'
+    text; the classes mirror node.network_validation.hashtags_in (no word character or '#' or '&'
     before, no word character or '-' after). lower() folds ASCII only: #VÉLO is missed.
     """
     return f"*[^a-z0-9_#&]#{theme}[^a-z0-9_à-öø-ÿ-]*"
@@ -306,7 +306,7 @@ class NetworkRepo:
             " status = ?, answer_kind = ?, answered_at = ?, themes = ?, url = ?,"
             " published_at = ?, updated_at = ?, answer_text = ?,"
             f" {', '.join(f'{c} = ?' for c in _TALLY_COLUMNS)}, tallied_at = ?, received_at = ?,"
-            " deleted_at = NULL"  # content again: a tombstone created anew (node/network.py)
+            " deleted_at = NULL"  # content again: a tombstone created anew (node/services/network.py)
             " WHERE id = ?",
             (*self._content_args(debate_id, info), *_tally_args(info.tally), to_text(tallied_at),
              to_text(at), proposal_id),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import aiosqlite
+from ..connection import Connection
 
 PollKind = Literal["proposal", "amendment"]
 
@@ -20,7 +20,7 @@ _QUERIES = {
 }
 
 
-async def remote_voter_inboxes(conn: aiosqlite.Connection, kind: PollKind,
+async def remote_voter_inboxes(conn: Connection, kind: PollKind,
                                poll_id: int) -> tuple[str, ...]:
     """The inboxes of the remote actors who voted on the poll, each server's shared one when
     it has one. Reduced in SQL: read once per vote, it must not grow with the voters."""

@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from node.errors import NotFound
+from node.history import HistoryEntry, HistoryKind
 from node.model import (
-    Debate,
     AnswerKind,
     Article,
-    HistoryEntry,
-    HistoryKind,
+    Debate,
     Page,
     ParticipantClass,
     ParticipantRef,
@@ -31,8 +30,7 @@ from node.model import (
 from ..connection import Connection
 from . import _keyset
 from ._sql import to_datetime, to_text
-from .debates import columns_as as debate_columns
-from .debates import debate_from_row
+from .debates import columns_as as debate_columns, debate_from_row
 from .participants import ref_columns, ref_from_row, ref_joins
 from .votes import tallies_of
 
@@ -318,6 +316,18 @@ class ProposalRepo:
         return _keyset.page(entries, limit, lambda e: (e.id,))
 
     # --- lists ---------------------------------------------------------------------------
+
+    async def list_by_participant(self, participant_id: int, *, after: str | None = None,
+                                  limit: int = 10) -> Page[Proposal]:
+        """The proposals a participant leads or co-authors, newest first, but hidden ones."""
+        cursor = _keyset.decode(after, 1)
+        keyset, args = ("AND x.id < ?", [cursor[0]]) if cursor else ("", [])
+        rows = await self.conn.execute_fetchall(
+            "SELECT x.id FROM proposals x JOIN proposal_authors pau ON pau.proposal_id = x.id"
+            f" WHERE pau.participant_id = ? AND x.hidden_at IS NULL {keyset}"
+            " ORDER BY x.id DESC LIMIT ?",
+            (participant_id, *args, limit + 1))
+        return _keyset.page([await self.get(r[0]) for r in rows], limit, lambda p: (p.id,))
 
     async def list_page(
         self, debate_id: int | None, *, order: ProposalOrder = ProposalOrder.NEWEST,

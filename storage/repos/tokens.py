@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from node.model import ApiToken, Member
+from node.accounts import ApiToken
+from node.model import Member
 
 from ..connection import Connection
 from ._sql import to_datetime, to_text

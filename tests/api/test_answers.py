@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node import rules, services
+from node import content_rules, services
 from node.model import ContentKind
 
 from .world import Stored, run
@@ -86,9 +86,9 @@ async def test_answering_a_hidden_proposal_is_409(world, api):
 
 
 @pytest.mark.parametrize(("text", "valid"), [
-    ("x" * (rules.MIN_ANSWER - 1), False), ("   " + "x" * (rules.MIN_ANSWER - 1) + "  ", False),
-    ("x" * rules.MIN_ANSWER, True), ("x" * rules.MAX_ANSWER, True),
-    ("x" * (rules.MAX_ANSWER + 1), False),
+    ("x" * (content_rules.MIN_ANSWER - 1), False), ("   " + "x" * (content_rules.MIN_ANSWER - 1) + "  ", False),
+    ("x" * content_rules.MIN_ANSWER, True), ("x" * content_rules.MAX_ANSWER, True),
+    ("x" * (content_rules.MAX_ANSWER + 1), False),
 ])
 async def test_answer_text_bounds(world, api, text, valid):
     stored = await Stored.take(world.node)

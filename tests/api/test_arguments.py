@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node import rules, services
+from node import content_rules, services
 from node.model import Stance
 
 from .world import Stored
@@ -31,11 +31,11 @@ async def test_post_argument_returns_it(world, api):
 async def test_an_argument_at_the_bound_is_taken_and_one_more_character_is_not(world, api):
     path = f"/proposals/{world.proposal}/arguments"
     at_bound = await api.post(path, as_="carla",
-                              json={"stance": "for", "body": "é" * rules.MAX_ARGUMENT})
+                              json={"stance": "for", "body": "é" * content_rules.MAX_ARGUMENT})
     assert at_bound.status == 201
     stored = await Stored.take(world.node)
     over = await api.post(path, as_="carla",
-                          json={"stance": "for", "body": "é" * (rules.MAX_ARGUMENT + 1)})
+                          json={"stance": "for", "body": "é" * (content_rules.MAX_ARGUMENT + 1)})
     assert over.status == 422 and over.error_fields() == ["body"]
     await stored.assert_unchanged()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from node import rules
+from node import content_rules, rules
 from web.api import ENDPOINTS
 from web.api_edge import API_PREFIX
 from web.schema import FORMATS, Validator, unknown_keywords
@@ -171,18 +171,18 @@ async def test_path_parameters_match_the_path_templates(api):
 async def test_documented_bounds_are_the_domain_bounds(api):
     schemas = api.document["components"]["schemas"]
     props = lambda name: schemas[name]["properties"]  # noqa: E731
-    assert props("NewArgument")["body"]["maxLength"] == rules.MAX_ARGUMENT
-    assert props("ArgumentEdit")["body"]["maxLength"] == rules.MAX_ARGUMENT
-    assert props("ProposalDraft")["body"]["maxLength"] == rules.MAX_PROPOSAL_BODY
+    assert props("NewArgument")["body"]["maxLength"] == content_rules.MAX_ARGUMENT
+    assert props("ArgumentEdit")["body"]["maxLength"] == content_rules.MAX_ARGUMENT
+    assert props("ProposalDraft")["body"]["maxLength"] == content_rules.MAX_PROPOSAL_BODY
     assert props("ProposalDraft")["title"]["minLength"] == rules.MIN_TITLE
     assert props("ProposalDraft")["title"]["maxLength"] == rules.MAX_TITLE
-    assert props("ProposalDraft")["articles"]["maxItems"] == rules.MAX_ARTICLES
-    assert props("ProposalDraft")["sources"]["maxItems"] == rules.MAX_SOURCES
-    assert props("ArticleInput")["text"]["maxLength"] == rules.MAX_ARTICLE_TEXT
-    assert props("NewAnswer")["text"]["minLength"] == rules.MIN_ANSWER
-    assert props("NewAnswer")["text"]["maxLength"] == rules.MAX_ANSWER
-    assert props("ModerationRequest")["reason"]["maxLength"] == rules.MAX_REASON
-    assert props("NewAmendment")["rationale"]["maxLength"] == rules.MAX_RATIONALE
+    assert props("ProposalDraft")["articles"]["maxItems"] == content_rules.MAX_ARTICLES
+    assert props("ProposalDraft")["sources"]["maxItems"] == content_rules.MAX_SOURCES
+    assert props("ArticleInput")["text"]["maxLength"] == content_rules.MAX_ARTICLE_TEXT
+    assert props("NewAnswer")["text"]["minLength"] == content_rules.MIN_ANSWER
+    assert props("NewAnswer")["text"]["maxLength"] == content_rules.MAX_ANSWER
+    assert props("ModerationRequest")["reason"]["maxLength"] == content_rules.MAX_REASON
+    assert props("NewAmendment")["rationale"]["maxLength"] == content_rules.MAX_RATIONALE
     assert props("NewDebate")["description"]["maxLength"] == rules.MAX_DESCRIPTION
     limit = api.document["components"]["parameters"]["Limit"]["schema"]
     assert (limit["minimum"], limit["maximum"]) == (1, rules.MAX_PAGE_SIZE)

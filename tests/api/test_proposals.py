@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from node import rules, services
+from node import content_rules, services
 from node.model import AnswerKind, ProposalDraft, VoteChoice
 
 from .world import Stored, add_debate, build_world, run
@@ -53,22 +53,22 @@ async def test_submit_outside_an_open_debate_is_409(world, api, slug):
 
 @pytest.mark.parametrize(("extra", "field"), [
     ({"articles": [{"number": 1, "text": "a"}, {"number": 1, "text": "b"}]}, "articles"),
-    ({"articles": [{"number": 1, "text": "a" * (rules.MAX_ARTICLE_TEXT + 1)}]},
+    ({"articles": [{"number": 1, "text": "a" * (content_rules.MAX_ARTICLE_TEXT + 1)}]},
      "articles.0.text"),
-    ({"articles": [{"number": 1, "title": "t" * (rules.MAX_ARTICLE_TITLE + 1), "text": "a"}]},
+    ({"articles": [{"number": 1, "title": "t" * (content_rules.MAX_ARTICLE_TITLE + 1), "text": "a"}]},
      "articles.0.title"),
     ({"articles": [{"number": 10_000, "text": "a"}]}, "articles.0.number"),
-    ({"articles": [{"number": n, "text": "a"} for n in range(1, rules.MAX_ARTICLES + 2)]},
+    ({"articles": [{"number": n, "text": "a"} for n in range(1, content_rules.MAX_ARTICLES + 2)]},
      "articles"),
-    ({"body": "b" * rules.MAX_PROPOSAL_BODY,
-      "articles": [{"number": n, "text": "a" * rules.MAX_ARTICLE_TEXT} for n in range(1, 10)]},
+    ({"body": "b" * content_rules.MAX_PROPOSAL_BODY,
+      "articles": [{"number": n, "text": "a" * content_rules.MAX_ARTICLE_TEXT} for n in range(1, 10)]},
      "articles"),  # over the whole proposal's bound
     ({"sources": [{"url": "ftp://example.org/x"}]}, "sources"),
     ({"sources": [{"url": "https://user:pw@example.org/"}]}, "sources"),
     ({"sources": [{"url": "https://example.org/x"}, {"url": "https://example.org/x"}]},
      "sources"),
-    ({"sources": [{"url": "https://example.org/" + "x" * rules.MAX_URL}]}, "sources.0.url"),
-    ({"sources": [{"url": f"https://example.org/{n}"} for n in range(rules.MAX_SOURCES + 1)]},
+    ({"sources": [{"url": "https://example.org/" + "x" * content_rules.MAX_URL}]}, "sources.0.url"),
+    ({"sources": [{"url": f"https://example.org/{n}"} for n in range(content_rules.MAX_SOURCES + 1)]},
      "sources"),
     ({"title": "   ab   "}, "title"),
     ({"body": "   "}, "body"),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from node import services
+from node.accounts import NewMember, Session
 from node.model import (
     AmendmentDraft,
     Article,
@@ -17,11 +18,9 @@ from node.model import (
     DebateSettings,
     DebateStatus,
     NewDebate,
-    NewMember,
     Operator,
     ProposalDraft,
     Role,
-    Session,
     Source,
     Stance,
     VoteChoice,

@@ -22,7 +22,8 @@ from federation.keys import generate_actor_keys
 from federation.service import FederationService
 from federation.signatures import sign_request_cavage, sign_request_rfc9421
 from node import services
-from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
+from node.accounts import NewMember
+from node.model import DebateStatus, NewDebate, Operator, Role
 from storage.repos.keys import ActorKeys, KeyRepo
 from tests.support import FakeResolver, FrozenClock, TestNode, share_compiled_templates
 from web import appkeys

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from federation.signatures import SignatureError, SignatureFailure, prepare_request
+from federation.signature_base import SignatureError, SignatureFailure
+from federation.signatures import prepare_request
 from tests.federation.test_signatures import (  # noqa: F401 - fixture
     ACTIVITY,
     INBOX,

@@ -17,7 +17,8 @@ from tests.federation.harness import (  # noqa: F401
     peer_keys,
     write_fed_config,
 )
-from web.cli import main, with_federation
+from web.cli import main
+from web.cli_federation import with_federation
 
 INBOX = "http://alpha.test/debats/eau/inbox"
 DEBATE = "http://alpha.test/debats/eau"

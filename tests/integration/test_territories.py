@@ -363,11 +363,11 @@ async def test_the_follow_page_is_for_administrators_with_a_csrf_token(make_fed_
 
 
 async def test_the_cli_follows_a_territory_and_the_server_delivers_it(make_fed_node, capsys):
-    from web import cli
+    from web import cli, cli_federation
     alpha, beta, alice = await _two_territories(make_fed_node)
     await _submit(alpha, alice, "mobilite", "Déplacements à vélo sécurisés")
     # When the operator runs `thc-node follow @alpha.test@alpha.test` against beta's database
-    row = await cli.with_federation(
+    row = await cli_federation.with_federation(
         beta.config, lambda fed: territories.follow_territory(fed, "@alpha.test@alpha.test"),
         http_client=beta.client, clock=beta.clock)
     assert row.state == "pending"
@@ -381,7 +381,7 @@ async def test_the_cli_follows_a_territory_and_the_server_delivers_it(make_fed_n
     out = capsys.readouterr().out
     assert "http://alpha.test/actor" in out and "accepted" in out and "done (1 proposals" in out
     # When the operator runs `thc-node unfollow http://alpha.test/actor`
-    assert await cli.with_federation(
+    assert await cli_federation.with_federation(
         beta.config, lambda fed: territories.unfollow_territory(fed, ALPHA_NODE),
         http_client=beta.client, clock=beta.clock) is True
     await settle(alpha, beta)
@@ -541,3 +541,117 @@ async def test_a_backfill_page_keeps_the_territorys_own_items_and_stays_on_its_o
     assert (backfill.state, backfill.items) == ("failed", 1)
     assert backfill.last_error == "the next page is on another origin"
     assert _titles(await _network_page(beta)) == ["Proposition 1"]
+
+
+# -- follow requests under manual approval ([federation] manual_node_follow_approval)
+
+
+async def _beta_asks_to_follow_alpha(make_fed_node):
+    alpha, beta, _ = await _two_territories(make_fed_node, manual_node_follow_approval=True)
+    await territories.follow_territory(beta.fed, ALPHA_NODE)
+    await settle(alpha, beta)
+    return alpha, beta, beta.fed.local.node().ap_id
+
+
+async def _beta_follow_state(beta) -> str | None:
+    row = await FollowRepo(beta.db.read().conn).find_following("node", ALPHA_NODE)
+    return row.state if row else None
+
+
+async def test_an_admin_approves_a_territory_s_follow_request_from_the_admin_area(
+        make_fed_node):
+    from tests.web.test_admin import get, post, sign_in
+    alpha, beta, beta_node = await _beta_asks_to_follow_alpha(make_fed_node)
+    assert await _beta_follow_state(beta) == "pending"
+    browser = await sign_in(alpha, "root", Role.ADMIN)
+    try:
+        # Given alpha's territories page lists beta's request with Accept and Refuse
+        status, page, _ = await get(browser, alpha, "/admin/territoires")
+        assert status == 200
+        assert page.count(f'name="follower" value="{beta_node}"') == 2
+        # When the admin accepts it through the form
+        status, _, location = await post(browser, alpha, "/admin/territoires/abonnes/accepter",
+                                         {"follower": beta_node})
+        assert (status, location) == (303, "/admin/territoires?fait=accepte")
+        await settle(alpha, beta)
+        # Then beta's follow is accepted, and the request leaves the list
+        assert await _beta_follow_state(beta) == "accepted"
+        follower = await FollowRepo(alpha.db.read().conn).find_follower("node", beta_node)
+        assert follower.state == "accepted"
+        _, page, _ = await get(browser, alpha, "/admin/territoires")
+        assert f'value="{beta_node}"' not in page
+        # And accepting it again is refused with the page (nothing is waiting any more)
+        status, _, _ = await post(browser, alpha, "/admin/territoires/abonnes/accepter",
+                                  {"follower": beta_node})
+        assert status == 422
+    finally:
+        await browser.close()
+
+
+async def test_an_admin_refuses_a_follow_request_and_beta_drops_its_follow(make_fed_node):
+    from tests.web.test_admin import post, sign_in
+    alpha, beta, beta_node = await _beta_asks_to_follow_alpha(make_fed_node)
+    browser = await sign_in(alpha, "root", Role.ADMIN)
+    try:
+        status, _, location = await post(browser, alpha, "/admin/territoires/abonnes/refuser",
+                                         {"follower": beta_node})
+        assert (status, location) == (303, "/admin/territoires?fait=refuse")
+        await settle(alpha, beta)
+        assert await _beta_follow_state(beta) is None
+        assert await FollowRepo(alpha.db.read().conn).find_follower("node", beta_node) is None
+    finally:
+        await browser.close()
+
+
+async def test_answering_follow_requests_is_for_administrators_with_a_csrf_token(
+        make_fed_node):
+    from tests.web.test_admin import sign_in
+    alpha, beta, beta_node = await _beta_asks_to_follow_alpha(make_fed_node)
+    citizen = await sign_in(alpha, "anne")
+    admin = await sign_in(alpha, "root", Role.ADMIN)
+    try:
+        for browser, path in ((citizen, "accepter"), (admin, "accepter"), (admin, "refuser")):
+            async with browser.post(f"{alpha.url}/admin/territoires/abonnes/{path}",
+                                    allow_redirects=False,
+                                    data={"follower": beta_node}) as response:
+                assert response.status == 403  # not an admin, or no CSRF token
+        follower = await FollowRepo(alpha.db.read().conn).find_follower("node", beta_node)
+        assert follower.state == "pending"
+    finally:
+        await citizen.close()
+        await admin.close()
+
+
+async def test_the_cli_lists_and_approves_follow_requests(make_fed_node, fake_dns, capsys,
+                                                         monkeypatch):
+    import asyncio
+
+    import aiohttp
+
+    from web import cli, cli_federation
+    alpha, beta, beta_node = await _beta_asks_to_follow_alpha(make_fed_node)
+    # The commands run in their own event loop, as the CLI does; they reach beta through the
+    # test network (a client of that loop, on the fake DNS).
+    with_federation = cli_federation.with_federation
+
+    async def on_test_network(config, work):
+        connector = aiohttp.TCPConnector(resolver=fake_dns)
+        async with aiohttp.ClientSession(connector=connector) as client:
+            return await with_federation(config, work, http_client=client, clock=alpha.clock)
+
+    monkeypatch.setattr(cli_federation, "with_federation", on_test_network)
+
+    async def run(*argv: str) -> str:
+        args = cli.build_parser().parse_args(["--config", str(alpha.config.path), *argv])
+        assert await asyncio.to_thread(args.func, args) == 0
+        return capsys.readouterr().out
+
+    # When the operator runs `thc-node followers pending` against alpha's database
+    # Then beta's request is listed
+    assert beta_node in await run("followers", "pending")
+    # When the operator runs `thc-node followers approve <beta>`
+    assert f"accepted {beta_node}" in await run("followers", "approve", beta_node)
+    # Then the running node delivers the Accept: beta's follow is accepted
+    await settle(alpha, beta)
+    assert await _beta_follow_state(beta) == "accepted"
+    assert beta_node not in await run("followers", "pending")

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from node import services
+from node.accounts import NewMember
 from node.model import (
     Article,
     DebateSettings,
     DebateStatus,
     Member,
     NewDebate,
-    NewMember,
     Operator,
     ProposalDraft,
     Role,

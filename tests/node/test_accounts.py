@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from node import services
+from node.accounts import NewRegistration, RegistrationMode, Session
 from node.errors import Conflict, Forbidden, Invalid
 from node.events import (
     InvitationCreated,
@@ -14,7 +15,7 @@ from node.events import (
     PasswordReset,
     PasswordResetRequested,
 )
-from node.model import NewRegistration, RegistrationMode, Role, Session
+from node.model import Role
 
 from .builders import OP, a_member, event_log, run, snapshot
 

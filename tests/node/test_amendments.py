@@ -7,14 +7,8 @@ from node import services
 from node.diff import DiffKind, amendment_diff
 from node.errors import Conflict, Forbidden, Invalid
 from node.events import AmendmentIntegrated, AmendmentProposed, AmendmentRejected, AmendmentVoteCast
-from node.model import (
-    AmendmentDraft,
-    AmendmentStatus,
-    Article,
-    ChoiceCounts,
-    HistoryKind,
-    Role,
-)
+from node.history import HistoryKind
+from node.model import AmendmentDraft, AmendmentStatus, Article, ChoiceCounts, Role
 
 from .builders import ARTICLES, a_draft, a_member, a_proposal, an_open_debate, event_log, run, snapshot
 

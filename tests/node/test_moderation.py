@@ -6,7 +6,8 @@ import pytest
 from node import services
 from node.errors import Conflict, Forbidden, NotFound
 from node.events import ContentHidden, ContentUnhidden
-from node.model import ContentKind, DebateRole, DebateSettings, ModerationVerb, Role
+from node.history import ModerationVerb
+from node.model import ContentKind, DebateRole, DebateSettings, Role
 
 from .builders import OP, a_member, a_proposal, an_open_debate, close, event_log, run, snapshot
 

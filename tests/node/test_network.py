@@ -1,4 +1,4 @@
-"""The network view's use cases (node/network.py) on a real SQLite database: ingestion of
+"""The network view's use cases (node/services/network.py) on a real SQLite database: ingestion of
 remote territories, debates and proposals (newer only, tombstones, caps, hostile input) and
 the search over local and remote proposals."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from node import network, services
+from node import network_search, network_validation, services
 from node.errors import Conflict, Forbidden, Invalid, NotFound
 from node.model import (
     AnswerKind,
@@ -22,10 +22,12 @@ from node.model import (
 from node.network import (
     Ingested,
     NetworkOrder,
+    NetworkQuery,
     RemoteDebateInfo,
     RemoteProposalInfo,
     TerritoryInfo,
 )
+from node.services import network as network_use_cases
 
 from .builders import OP, a_draft, a_member, a_proposal, an_open_debate, run, snapshot
 
@@ -52,23 +54,23 @@ def a_remote(clock, n: int = 1, **changes) -> RemoteProposalInfo:
 
 
 async def with_beta(db, clock, *, debate: bool = True):
-    territory = await run(db, network.upsert_territory, clock, beta_info())
+    territory = await run(db, services.upsert_territory, clock, beta_info())
     if debate:
-        await run(db, network.upsert_remote_debate, clock, BETA,
+        await run(db, services.upsert_remote_debate, clock, BETA,
                   RemoteDebateInfo(BETA_DEBATE, "mobilite", "Mobilité douce"))
     return territory
 
 
 async def ingest(db, clock, info, territory=BETA):
-    return await run(db, network.upsert_remote_proposal, clock, territory, info)
+    return await run(db, services.upsert_remote_proposal, clock, territory, info)
 
 
 async def search(db, **filters):
     after = filters.pop("after", None)
     limit = filters.pop("limit", 20)
-    query, invalid = network.parse_network_query(**filters)
+    query, invalid = network_search.parse_network_query(**filters)
     assert not invalid
-    return await network.search_network(db.read(), query, after=after, limit=limit)
+    return await services.search_network(db.read(), query, after=after, limit=limit)
 
 
 async def titles(db, **filters) -> list[str]:
@@ -80,10 +82,10 @@ async def titles(db, **filters) -> list[str]:
 
 async def test_territory_is_recorded_then_refreshed_with_its_nodeinfo_figures(db, clock):
     # Given a territory seen once
-    first = await run(db, network.upsert_territory, clock, beta_info())
+    first = await run(db, services.upsert_territory, clock, beta_info())
     # When it is seen again later with new figures, one of them unknown this time
     clock.advance(hours=2)
-    again = await run(db, network.upsert_territory, clock,
+    again = await run(db, services.upsert_territory, clock,
                       beta_info(name="Beta-sur-Mer", users=15, proposals=None))
     # Then it is the same row, refreshed; an unknown figure keeps its last value
     assert again.id == first.id
@@ -96,14 +98,14 @@ async def test_territory_is_recorded_then_refreshed_with_its_nodeinfo_figures(db
 async def test_territory_base_url_must_be_its_actors_origin(db, clock):
     # When / Then
     with pytest.raises(Invalid):
-        await run(db, network.upsert_territory, clock, beta_info(base_url="http://mallory.test"))
+        await run(db, services.upsert_territory, clock, beta_info(base_url="http://mallory.test"))
 
 
 async def test_debate_is_recorded_then_refreshed(db, clock):
     # Given
     await with_beta(db, clock)
     # When the debate closes
-    debate = await run(db, network.upsert_remote_debate, clock, BETA,
+    debate = await run(db, services.upsert_remote_debate, clock, BETA,
                        RemoteDebateInfo(BETA_DEBATE, "mobilite", "Mobilité douce", "closed"))
     # Then
     assert debate.status is DebateStatus.CLOSED and debate.url == BETA_DEBATE
@@ -112,7 +114,7 @@ async def test_debate_is_recorded_then_refreshed(db, clock):
 
 async def test_debate_of_an_unknown_territory_is_not_found(db, clock):
     with pytest.raises(NotFound):
-        await run(db, network.upsert_remote_debate, clock, BETA,
+        await run(db, services.upsert_remote_debate, clock, BETA,
                   RemoteDebateInfo(BETA_DEBATE, "mobilite", "Mobilité"))
 
 
@@ -121,7 +123,7 @@ async def test_debate_on_another_origin_is_forbidden(db, clock):
     await with_beta(db, clock, debate=False)
     # When beta speaks for a debate hosted elsewhere
     with pytest.raises(Forbidden):
-        await run(db, network.upsert_remote_debate, clock, BETA,
+        await run(db, services.upsert_remote_debate, clock, BETA,
                   RemoteDebateInfo("http://alpha.test/debats/voirie", "voirie", "Voirie"))
 
 
@@ -198,9 +200,9 @@ async def test_tombstone_blanks_the_content_and_no_update_brings_it_back(db, clo
     info = a_remote(clock)
     await ingest(db, clock, info)
     # When the origin deletes it, then an update arrives late
-    deleted = await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id)
+    deleted = await run(db, services.tombstone_remote_proposal, clock, BETA, info.ap_id)
     late = await ingest(db, clock, replace(info, updated_at=clock.now(), title="Revenant"))
-    again = await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id)
+    again = await run(db, services.tombstone_remote_proposal, clock, BETA, info.ap_id)
     # Then the row stays a tombstone, out of lists and search
     assert deleted.outcome is Ingested.DELETED and late.outcome is Ingested.DELETED
     assert again.outcome is Ingested.DELETED
@@ -216,7 +218,7 @@ async def test_delete_arriving_before_its_create_is_kept_and_the_create_ignored(
     await with_beta(db, clock)
     info = a_remote(clock)
     # When
-    await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id)
+    await run(db, services.tombstone_remote_proposal, clock, BETA, info.ap_id)
     late = await ingest(db, clock, info)
     # Then
     assert late.outcome is Ingested.DELETED
@@ -230,19 +232,19 @@ async def test_a_tombstone_comes_back_only_when_created_again_after_its_deletion
     await ingest(db, clock, info)
     clock.advance(minutes=1)
     deleted_at = clock.now()
-    await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id,
+    await run(db, services.tombstone_remote_proposal, clock, BETA, info.ap_id,
               deleted_at=deleted_at)
     clock.advance(minutes=1)
     # When its original Create arrives again (replayed: older than the deletion)
-    replayed = await run(db, network.upsert_remote_proposal, clock, BETA, info, created=True)
+    replayed = await run(db, services.upsert_remote_proposal, clock, BETA, info, created=True)
     # Then it stays deleted
     assert replayed.outcome is Ingested.DELETED and await titles(db) == []
     # When the territory creates it again, after the deletion by its own clock
     shown = replace(info, updated_at=deleted_at + timedelta(seconds=30))
-    restored = await run(db, network.upsert_remote_proposal, clock, BETA, shown, created=True)
+    restored = await run(db, services.upsert_remote_proposal, clock, BETA, shown, created=True)
     # Then it is back with its content, and a Delete older than that change is stale
     assert restored.outcome is Ingested.UPDATED and await titles(db) == [info.title]
-    stale = await run(db, network.tombstone_remote_proposal, clock, BETA, info.ap_id,
+    stale = await run(db, services.tombstone_remote_proposal, clock, BETA, info.ap_id,
                       deleted_at=deleted_at)
     assert stale.outcome is Ingested.STALE and await titles(db) == [info.title]
 
@@ -270,14 +272,14 @@ async def test_a_territory_cannot_touch_another_territorys_proposal(db, clock):
     # Given two territories on one origin (two Application actors), and a proposal of the first
     await with_beta(db, clock)
     other = "http://beta.test/actor-bis"
-    await run(db, network.upsert_territory, clock, beta_info(ap_id=other, name="Bis"))
+    await run(db, services.upsert_territory, clock, beta_info(ap_id=other, name="Bis"))
     info = a_remote(clock)
     await ingest(db, clock, info)
     # When the second updates or deletes it
     with pytest.raises(Forbidden):
         await ingest(db, clock, replace(info, updated_at=clock.now()), territory=other)
     with pytest.raises(Forbidden):
-        await run(db, network.tombstone_remote_proposal, clock, other, info.ap_id)
+        await run(db, services.tombstone_remote_proposal, clock, other, info.ap_id)
 
 
 # --- Bounds and hostile input ------------------------------------------------------------------
@@ -333,7 +335,7 @@ async def test_oversized_or_hostile_proposal_is_refused_and_writes_nothing(db, c
 ], ids=str)
 async def test_hostile_territory_is_refused(db, clock, changes):
     with pytest.raises(Invalid):
-        await run(db, network.upsert_territory, clock, beta_info(**changes))
+        await run(db, services.upsert_territory, clock, beta_info(**changes))
     assert await db.read().network.count_territories() == 0
 
 
@@ -350,28 +352,28 @@ async def test_control_bidi_and_surrogate_characters_are_dropped(db, clock):
 
 async def test_caps_refuse_more_territories_debates_and_proposals(db, clock, monkeypatch):
     # Given small caps
-    monkeypatch.setattr(network, "MAX_TERRITORIES", 1)
-    monkeypatch.setattr(network, "MAX_DEBATES_PER_TERRITORY", 1)
-    monkeypatch.setattr(network, "MAX_PROPOSALS_PER_TERRITORY", 2)
+    monkeypatch.setattr(network_use_cases, "MAX_TERRITORIES", 1)
+    monkeypatch.setattr(network_use_cases, "MAX_DEBATES_PER_TERRITORY", 1)
+    monkeypatch.setattr(network_use_cases, "MAX_PROPOSALS_PER_TERRITORY", 2)
     await with_beta(db, clock)
     await ingest(db, clock, a_remote(clock, 1))
     await ingest(db, clock, a_remote(clock, 2))
     # When one more of each arrives
     with pytest.raises(Conflict):
-        await run(db, network.upsert_territory, clock,
+        await run(db, services.upsert_territory, clock,
                   beta_info(ap_id="http://gamma.test/actor", base_url="http://gamma.test"))
     with pytest.raises(Conflict):
-        await run(db, network.upsert_remote_debate, clock, BETA,
+        await run(db, services.upsert_remote_debate, clock, BETA,
                   RemoteDebateInfo("http://beta.test/debats/autre", "autre", "Autre"))
     with pytest.raises(Conflict):
         await ingest(db, clock, a_remote(clock, 3))
     with pytest.raises(Conflict):
-        await run(db, network.tombstone_remote_proposal, clock, BETA,
+        await run(db, services.tombstone_remote_proposal, clock, BETA,
                   "http://beta.test/propositions/99")
     # Then updates of what is known still pass
     updated = await ingest(db, clock, replace(a_remote(clock, 1), updated_at=clock.now()))
     assert updated.outcome is Ingested.UPDATED
-    assert (await run(db, network.upsert_territory, clock, beta_info())).name == "Territoire Beta"
+    assert (await run(db, services.upsert_territory, clock, beta_info())).name == "Territoire Beta"
 
 
 # --- Search --------------------------------------------------------------------------------------
@@ -536,7 +538,7 @@ async def test_territories_list_this_node_first_with_its_figures(db, clock):
     # Given
     await local_and_remote(db, clock)
     # When
-    local, beta = await network.list_territories(db.read(), local_name="Alpha",
+    local, beta = await services.list_territories(db.read(), local_name="Alpha",
                                                  local_base_url="http://alpha.test:8080")
     # Then
     assert (local.id, local.name, local.host) == (None, "Alpha", "alpha.test:8080")
@@ -550,16 +552,16 @@ async def test_debates_of_the_chosen_territory(db, clock):
     await local_and_remote(db, clock)
     territory = await db.read().network.find_territory(BETA)
     # When
-    local_query, _ = network.parse_network_query(territory="local")
-    beta_query, _ = network.parse_network_query(territory=str(territory.id))
-    everywhere, _ = network.parse_network_query()
+    local_query, _ = network_search.parse_network_query(territory="local")
+    beta_query, _ = network_search.parse_network_query(territory=str(territory.id))
+    everywhere, _ = network_search.parse_network_query()
     # Then
-    (voirie,) = await network.list_network_debates(db.read(), local_query)
-    (mobilite,) = await network.list_network_debates(db.read(), beta_query)
+    (voirie,) = await services.list_network_debates(db.read(), local_query)
+    (mobilite,) = await services.list_network_debates(db.read(), beta_query)
     assert (voirie.slug, voirie.proposal_count, voirie.url) == ("voirie", 1, None)
     assert (mobilite.title, mobilite.proposal_count, mobilite.url) == (
         "Mobilité douce", 2, BETA_DEBATE)
-    assert await network.list_network_debates(db.read(), everywhere) == ()
+    assert await services.list_network_debates(db.read(), everywhere) == ()
 
 
 # --- Pure parts ----------------------------------------------------------------------------------
@@ -577,36 +579,36 @@ async def test_debates_of_the_chosen_territory(db, clock):
         "deu", "troi", "quatr", "cinq", "six", "sept", "huit", "neuf")),
 ])
 def test_search_terms_keep_only_folded_stemmed_words(typed, terms):
-    assert network.search_terms(typed) == terms
+    assert network_search.search_terms(typed) == terms
 
 
 def test_parse_network_query_names_the_invalid_filters():
     # When
-    query, invalid = network.parse_network_query(
+    query, invalid = network_search.parse_network_query(
         territory="beta", status="hacked", since="hier", until="2026-13-40", theme="a b",
         order="random")
     # Then they are left out, and named
     assert invalid == {"territory", "status", "since", "until", "theme", "order"}
-    assert query == network.NetworkQuery()
+    assert query == NetworkQuery()
 
 
 def test_parse_network_query_reads_valid_filters():
-    query, invalid = network.parse_network_query(
+    query, invalid = network_search.parse_network_query(
         q="Vélo", territory="3", status="answered", since="2026-01-01", until="2026-02-01",
         theme="#Vélo", order="participation")
     assert not invalid
-    assert query == network.NetworkQuery(
+    assert query == NetworkQuery(
         terms=("velo",), territory_id=3, status=ProposalStatus.ANSWERED,
         since=date(2026, 1, 1), until=date(2026, 2, 1), theme="vélo",
         order=NetworkOrder.PARTICIPATION)
 
 
 def test_an_end_date_before_the_start_is_left_out():
-    query, invalid = network.parse_network_query(since="2026-02-01", until="2026-01-01")
+    query, invalid = network_search.parse_network_query(since="2026-02-01", until="2026-01-01")
     assert invalid == {"until"} and query.until is None and query.since == date(2026, 2, 1)
 
 
 def test_hashtags_in_text():
     text = ("Pour le #Vélo, la #mobilité-douce et #vélo encore; pas &#39; ni ##double"
             " ni a#b. # titre")
-    assert network.hashtags_in(text) == ("vélo", "mobilité-douce")
+    assert network_validation.hashtags_in(text) == ("vélo", "mobilité-douce")

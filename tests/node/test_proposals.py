@@ -12,15 +12,8 @@ from node.events import (
     ProposalStatusChanged,
     ProposalSubmitted,
 )
-from node.model import (
-    AnswerKind,
-    Article,
-    DebateRole,
-    HistoryKind,
-    ProposalStatus,
-    Role,
-    Source,
-)
+from node.history import HistoryKind
+from node.model import AnswerKind, Article, DebateRole, ProposalStatus, Role, Source
 
 from .builders import (
     ARTICLES,

@@ -99,11 +99,3 @@ def test_debate_transitions(start, target, ok):
     else:
         with pytest.raises(Invalid):
             rules.check_debate_transition(debate(start), target)
-
-
-def test_debate_is_due_to_close_only_when_open_and_past_its_date():
-    past = NOW - timedelta(seconds=1)
-    assert rules.is_due_to_close(debate(DebateStatus.OPEN, past), NOW)
-    assert not rules.is_due_to_close(debate(DebateStatus.OPEN, NOW + timedelta(days=1)), NOW)
-    assert not rules.is_due_to_close(debate(DebateStatus.OPEN, None), NOW)
-    assert not rules.is_due_to_close(debate(DebateStatus.DRAFT, past), NOW)

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from node import rules
+from node import content_rules, rules, tallies
+from node.accounts import Invitation, PasswordReset, RegistrationMode
 from node.errors import Conflict, Forbidden, Invalid
 from node.model import (
     Amendment,
@@ -19,18 +20,15 @@ from node.model import (
     DebateRole,
     DebateSettings,
     DebateStatus,
-    Invitation,
     Member,
     Operator,
     ParticipantClass,
     ParticipantKind,
     ParticipantRef,
-    PasswordReset,
     Proposal,
     ProposalDraft,
     ProposalStatus,
     ProposalVersion,
-    RegistrationMode,
     Role,
     Source,
     Stance,
@@ -102,7 +100,7 @@ def argument(arg_id: int, stance: Stance, useful: int, *, author_id: int = 1, hi
 def test_proposal_draft_is_refused_when_out_of_bounds(draft, field):
     # When / Then
     with pytest.raises(Invalid) as caught:
-        rules.check_proposal_draft(draft)
+        content_rules.check_proposal_draft(draft)
     assert caught.value.field == field
 
 
@@ -113,7 +111,7 @@ def test_proposal_draft_is_trimmed_and_its_articles_sorted_when_valid():
         (Source(" https://example.org/a ", " Étude "),),
     )
     # When
-    checked = rules.check_proposal_draft(draft)
+    checked = content_rules.check_proposal_draft(draft)
     # Then
     assert checked == ProposalDraft(
         "Titre", "Corps", (Article(1, "", "a"), Article(2, "Deux", "b")),
@@ -128,8 +126,8 @@ def test_proposal_draft_accepts_the_exact_bounds():
         tuple(Source(f"https://e.org/{n}", "s" * 200) for n in range(20)),
     )
     # When / Then
-    assert len(rules.check_proposal_draft(draft).articles) == 100
-    assert rules.check_proposal_draft(ProposalDraft("abc", "x")).title == "abc"
+    assert len(content_rules.check_proposal_draft(draft).articles) == 100
+    assert content_rules.check_proposal_draft(ProposalDraft("abc", "x")).title == "abc"
 
 
 def test_proposal_total_text_is_capped_when_articles_are_long():
@@ -137,15 +135,15 @@ def test_proposal_total_text_is_capped_when_articles_are_long():
     draft = ProposalDraft("Titre", "Corps", tuple(Article(n, "", "x" * 10_000) for n in range(1, 12)))
     # When / Then
     with pytest.raises(Invalid, match="at most 100000"):
-        rules.check_proposal_draft(draft)
+        content_rules.check_proposal_draft(draft)
 
 
 @pytest.mark.parametrize(
     ("check", "too_short", "too_long"),
     [
-        (rules.check_argument_body, " ", "x" * 5_001),
-        (rules.check_answer_text, "court", "x" * 20_001),
-        (rules.check_reason, "no", "x" * 1_001),
+        (content_rules.check_argument_body, " ", "x" * 5_001),
+        (content_rules.check_answer_text, "court", "x" * 20_001),
+        (content_rules.check_reason, "no", "x" * 1_001),
     ],
 )
 def test_bodies_are_bounded(check, too_short, too_long):
@@ -162,7 +160,7 @@ def test_bodies_are_bounded(check, too_short, too_long):
      "HTTPS://Example.org/"],
 )
 def test_url_accepts_absolute_http_links(url):
-    assert rules.check_url(url) == url
+    assert content_rules.check_url(url) == url
 
 
 @pytest.mark.parametrize(
@@ -173,7 +171,7 @@ def test_url_accepts_absolute_http_links(url):
 )
 def test_url_refuses_other_schemes_credentials_and_malformed_links(url):
     with pytest.raises(Invalid):
-        rules.check_url(url)
+        content_rules.check_url(url)
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -303,7 +301,7 @@ def test_decided_amendments_and_unlisted_arguments_are_refused():
 
 def test_tally_counts_each_class_and_choice_from_grouped_rows():
     # When
-    tally = rules.tally_from_counts(
+    tally = Tally.from_counts(
         [("verified_resident", "for", 3), ("local_member", "for", 2),
          ("local_member", "against", 1), ("remote", "mixed", 4)]
     )
@@ -317,49 +315,49 @@ def test_tally_counts_each_class_and_choice_from_grouped_rows():
 
 def test_support_counts_only_for_votes_of_the_counted_classes():
     tally = Tally(ChoiceCounts(3, 5, 5), ChoiceCounts(2, 0, 0), ChoiceCounts(7, 0, 0))
-    assert rules.support_of(tally, {ParticipantClass.VERIFIED_RESIDENT}) == 3
-    assert rules.support_of(tally, DebateSettings().threshold_classes) == 5
-    assert rules.support_of(tally, set(ParticipantClass)) == 12
+    assert tallies.support_of(tally, {ParticipantClass.VERIFIED_RESIDENT}) == 3
+    assert tallies.support_of(tally, DebateSettings().threshold_classes) == 5
+    assert tallies.support_of(tally, set(ParticipantClass)) == 12
 
 
 def test_participant_class_follows_kind_and_verification():
-    assert rules.participant_class(ParticipantKind.LOCAL, True) is ParticipantClass.VERIFIED_RESIDENT
-    assert rules.participant_class(ParticipantKind.LOCAL, False) is ParticipantClass.LOCAL_MEMBER
-    assert rules.participant_class(ParticipantKind.REMOTE, True) is ParticipantClass.REMOTE
+    assert tallies.participant_class(ParticipantKind.LOCAL, True) is ParticipantClass.VERIFIED_RESIDENT
+    assert tallies.participant_class(ParticipantKind.LOCAL, False) is ParticipantClass.LOCAL_MEMBER
+    assert tallies.participant_class(ParticipantKind.REMOTE, True) is ParticipantClass.REMOTE
     assert ref(1).participant_class is ParticipantClass.LOCAL_MEMBER
 
 
 def test_threshold_is_reached_only_once_and_only_by_a_visible_unanswered_proposal():
     settings = DebateSettings(support_threshold=3)
-    assert rules.reaches_threshold(settings, proposal(), 3)
-    assert not rules.reaches_threshold(settings, proposal(), 2)
-    assert not rules.reaches_threshold(settings, proposal(reached_at=NOW, due_at=NOW), 10)
-    assert not rules.reaches_threshold(settings, proposal(ProposalStatus.ANSWERED, answered_at=NOW), 10)
-    assert not rules.reaches_threshold(settings, proposal(hidden_at=NOW), 10)
-    assert not rules.reaches_threshold(DebateSettings(), proposal(), 10_000)
+    assert tallies.reaches_threshold(settings, proposal(), 3)
+    assert not tallies.reaches_threshold(settings, proposal(), 2)
+    assert not tallies.reaches_threshold(settings, proposal(reached_at=NOW, due_at=NOW), 10)
+    assert not tallies.reaches_threshold(settings, proposal(ProposalStatus.ANSWERED, answered_at=NOW), 10)
+    assert not tallies.reaches_threshold(settings, proposal(hidden_at=NOW), 10)
+    assert not tallies.reaches_threshold(DebateSettings(), proposal(), 10_000)
 
 
 def test_answer_deadline_adds_the_debate_delay():
-    assert rules.answer_deadline(NOW, DebateSettings(answer_delay_days=60)) == NOW + timedelta(days=60)
+    assert tallies.answer_deadline(NOW, DebateSettings(answer_delay_days=60)) == NOW + timedelta(days=60)
 
 
 def test_overdue_means_the_deadline_passed_without_an_answer():
     due = NOW + timedelta(days=60)
     waiting = proposal(reached_at=NOW, due_at=due)
-    assert not rules.is_answer_overdue(waiting, due - timedelta(seconds=1))
-    assert not rules.is_answer_overdue(waiting, due)
-    assert rules.is_answer_overdue(waiting, due + timedelta(seconds=1))
+    assert not tallies.is_answer_overdue(waiting, due - timedelta(seconds=1))
+    assert not tallies.is_answer_overdue(waiting, due)
+    assert tallies.is_answer_overdue(waiting, due + timedelta(seconds=1))
     answered = proposal(ProposalStatus.ANSWERED, reached_at=NOW, due_at=due, answered_at=due)
-    assert not rules.is_answer_overdue(answered, due + timedelta(days=10))
-    assert not rules.is_answer_overdue(proposal(), due + timedelta(days=1000))
+    assert not tallies.is_answer_overdue(answered, due + timedelta(days=10))
+    assert not tallies.is_answer_overdue(proposal(), due + timedelta(days=1000))
 
 
 def test_answer_time_left_counts_down_to_zero():
     due = NOW + timedelta(days=2)
     waiting = proposal(reached_at=NOW, due_at=due)
-    assert rules.answer_time_left(waiting, NOW) == timedelta(days=2)
-    assert rules.answer_time_left(waiting, due + timedelta(days=1)) == timedelta(0)
-    assert rules.answer_time_left(proposal(), NOW) is None
+    assert tallies.answer_time_left(waiting, NOW) == timedelta(days=2)
+    assert tallies.answer_time_left(waiting, due + timedelta(days=1)) == timedelta(0)
+    assert tallies.answer_time_left(proposal(), NOW) is None
 
 
 # --- amendments ------------------------------------------------------------------------------
@@ -367,9 +365,9 @@ def test_answer_time_left_counts_down_to_zero():
 
 def test_amendment_replaces_the_body_or_one_article():
     v = version(articles=(Article(1, "Objet", "Un."), Article(2, "Suite", "Deux.")))
-    assert rules.apply_amendment(v, amendment("Le corps.", "Le nouveau corps.")) == (
+    assert content_rules.apply_amendment(v, amendment("Le corps.", "Le nouveau corps.")) == (
         "Le nouveau corps.", v.articles)
-    body, articles = rules.apply_amendment(v, amendment("Deux.", "Deux, mieux.", 2))
+    body, articles = content_rules.apply_amendment(v, amendment("Deux.", "Deux, mieux.", 2))
     assert body == "Le corps."
     assert articles == (Article(1, "Objet", "Un."), Article(2, "Suite", "Deux, mieux."))
 
@@ -377,43 +375,28 @@ def test_amendment_replaces_the_body_or_one_article():
 def test_amendment_is_refused_when_its_target_changed_or_vanished():
     v = version(articles=(Article(1, "Objet", "Un."),))
     with pytest.raises(Conflict, match="changed"):
-        rules.apply_amendment(v, amendment("Un ancien corps.", "Autre."))
+        content_rules.apply_amendment(v, amendment("Un ancien corps.", "Autre."))
     with pytest.raises(Conflict, match="no longer exists"):
-        rules.apply_amendment(v, amendment("x", "y", 7))
+        content_rules.apply_amendment(v, amendment("x", "y", 7))
 
 
 def test_amendment_draft_must_change_an_existing_target_within_bounds():
     v = version()
     with pytest.raises(Invalid, match="does not change"):
-        rules.check_amendment_draft(AmendmentDraft("Le corps.", "Parce que."), v)
+        content_rules.check_amendment_draft(AmendmentDraft("Le corps.", "Parce que."), v)
     with pytest.raises(Invalid) as caught:
-        rules.check_amendment_draft(AmendmentDraft("Texte", "Parce que.", 9), v)
+        content_rules.check_amendment_draft(AmendmentDraft("Texte", "Parce que.", 9), v)
     assert caught.value.field == "article_number"
     with pytest.raises(Invalid) as caught:
-        rules.check_amendment_draft(AmendmentDraft("x" * 10_001, "Parce que.", 1), v)
+        content_rules.check_amendment_draft(AmendmentDraft("x" * 10_001, "Parce que.", 1), v)
     assert caught.value.field == "text"
     with pytest.raises(Invalid) as caught:
-        rules.check_amendment_draft(AmendmentDraft("Autre", "no"), v)
+        content_rules.check_amendment_draft(AmendmentDraft("Autre", "no"), v)
     assert caught.value.field == "rationale"
-    assert rules.check_amendment_draft(AmendmentDraft(" x ", "Parce que.", 1), v).text == "x"
+    assert content_rules.check_amendment_draft(AmendmentDraft(" x ", "Parce que.", 1), v).text == "x"
 
 
 # --- arguments -------------------------------------------------------------------------------
-
-
-def test_side_by_side_puts_the_most_useful_first_and_leaves_out_hidden_and_withdrawn():
-    # Given
-    args = [
-        argument(1, Stance.FOR, 1), argument(2, Stance.AGAINST, 0), argument(3, Stance.FOR, 5),
-        argument(4, Stance.FOR, 5), argument(5, Stance.NEUTRAL, 0),
-        argument(6, Stance.FOR, 99, hidden=True), argument(7, Stance.AGAINST, 99, withdrawn=True),
-    ]
-    # When
-    columns = rules.arrange_side_by_side(args)
-    # Then: ties keep the earlier argument first
-    assert [a.id for a in columns.for_arguments] == [3, 4, 1]
-    assert [a.id for a in columns.against_arguments] == [2]
-    assert [a.id for a in columns.neutral_arguments] == [5]
 
 
 # --- accounts --------------------------------------------------------------------------------

@@ -6,14 +6,10 @@ from datetime import timedelta
 import pytest
 
 from node import services
+from node.accounts import NewMember
 from node.errors import Conflict, Forbidden, Invalid, NotFound
-from node.events import (
-    PRIVATE_EVENT_TYPES,
-    DebateStatusChanged,
-    MemberAdmitted,
-    ResidentVerified,
-)
-from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
+from node.events import PRIVATE_EVENT_TYPES, DebateStatusChanged, MemberAdmitted, ResidentVerified
+from node.model import DebateStatus, NewDebate, Operator, Role
 from storage.db import Database
 from tests.support import FrozenClock
 

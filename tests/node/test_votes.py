@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from node import rules, services
+from node import services, tallies
 from node.errors import Conflict, Forbidden
 from node.events import SupportThresholdReached, VoteCast, VoteWithdrawn
 from node.model import (
@@ -168,7 +168,7 @@ async def test_overdue_when_the_deadline_passes_without_answer_and_a_late_answer
     assert (await services.get_proposal_detail(db.read(), clock, proposal.id)).is_overdue
     awaiting = await db.read().proposals.list_awaiting_answer(debate_id=debate.id)
     assert [p.id for p in awaiting.items] == [proposal.id]
-    assert rules.is_answer_overdue(awaiting.items[0], clock.now())
+    assert tallies.is_answer_overdue(awaiting.items[0], clock.now())
     # And a late answer is recorded as late, and the proposal is no longer overdue
     await run(db, services.answer_proposal, clock, claire, proposal.id, "needs_study", ANSWER)
     event = (await event_log(db))[-1]

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from node.model import NewMember, Role
+from node.accounts import NewMember
+from node.model import Role
 from storage.db import Database, DatabaseError
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)

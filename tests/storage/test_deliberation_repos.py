@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from node import services
+from node.accounts import Session
 from node.errors import Invalid, NotFound
 from node.model import (
     AmendmentDraft,
@@ -14,7 +15,6 @@ from node.model import (
     ParticipantClass,
     ProposalOrder,
     ProposalStatus,
-    Session,
     VoteChoice,
 )
 from tests.node.builders import OP, a_draft, a_member, a_proposal, an_open_debate, run
@@ -304,3 +304,43 @@ async def test_a_vote_target_is_the_proposals_state_and_its_debate(db, clock):
     assert in_debate == full_debate and in_debate.id == debate.id
     with pytest.raises(NotFound):
         await db.read().proposals.vote_target(proposal.id + 1000)
+
+
+async def test_members_by_username_prefix_are_paged_by_id(db, clock):
+    # Given 5 members whose username starts with "ann" among others
+    anns = [(await a_member(db, clock, f"ann{i}")).id for i in range(5)]
+    await a_member(db, clock, "bob")
+    await a_member(db, clock, "anb")
+    repo = db.read().members
+
+    async def fetch(after, limit):
+        return await repo.list_by_prefix("ann", after=after, limit=limit)
+
+    # When
+    items, sizes = await _walk(fetch, 2)
+    # Then
+    assert sizes == [2, 2, 1]
+    assert [m.id for m in items] == anns
+    with pytest.raises(Invalid):
+        await repo.list_by_prefix("ann", after="x", limit=2)
+
+
+async def test_a_participant_s_proposals_are_paged_newest_first(db, clock):
+    # Given anne's 5 proposals, and one of bob's
+    anne = await a_member(db, clock, "anne")
+    bob = await a_member(db, clock, "bob")
+    await an_open_debate(db, clock)
+    ids = [(await a_proposal(db, clock, anne)).id for _ in range(5)]
+    await a_proposal(db, clock, bob)
+    reader = db.read()
+    participant = await reader.participants.find_local(anne.id)
+
+    async def fetch(after, limit):
+        return await reader.proposals.list_by_participant(participant.id, after=after,
+                                                          limit=limit)
+
+    # When
+    items, sizes = await _walk(fetch, 2)
+    # Then
+    assert sizes == [2, 2, 1]
+    assert [p.id for p in items] == sorted(ids, reverse=True)

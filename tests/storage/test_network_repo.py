@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from node import network, services
+from node import services
 from node.model import ChoiceCounts, ContentKind, Tally
 from node.network import RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
 from storage.db import Database
@@ -35,15 +35,15 @@ async def index(db) -> dict[int, tuple[str, str, str]]:
 
 
 async def a_remote_proposal(db, clock, **changes):
-    await run(db, network.upsert_territory, clock,
+    await run(db, services.upsert_territory, clock,
               TerritoryInfo(BETA, "http://beta.test", "Beta"))
-    await run(db, network.upsert_remote_debate, clock, BETA,
+    await run(db, services.upsert_remote_debate, clock, BETA,
               RemoteDebateInfo(DEBATE, "mobilite", "Mobilité"))
     at = clock.now() - timedelta(days=1)
     info = replace(RemoteProposalInfo("http://beta.test/p/1", DEBATE, "Vélo-école", at, at,
                                       summary="Apprendre", body="Le mercredi.",
                                       themes=("velo", "ecole")), **changes)
-    return (await run(db, network.upsert_remote_proposal, clock, BETA, info)).proposal
+    return (await run(db, services.upsert_remote_proposal, clock, BETA, info)).proposal
 
 
 async def test_local_proposals_are_indexed_on_submit_and_reindexed_on_edit(db, clock):
@@ -76,12 +76,12 @@ async def test_remote_proposals_are_indexed_updated_and_dropped_when_tombstoned(
     key = 2 * proposal.id + 1
     assert (await index(db))[key] == ("Vélo-école", "Apprendre\nLe mercredi.", "velo ecole")
     # When a newer version arrives
-    await run(db, network.upsert_remote_proposal, clock, BETA, RemoteProposalInfo(
+    await run(db, services.upsert_remote_proposal, clock, BETA, RemoteProposalInfo(
         proposal.ap_id, DEBATE, "Vélobus", proposal.published_at, clock.now(), themes=("bus",)))
     # Then
     assert (await index(db))[key] == ("Vélobus", "\n", "bus")
     # When it is deleted
-    await run(db, network.tombstone_remote_proposal, clock, BETA, proposal.ap_id)
+    await run(db, services.tombstone_remote_proposal, clock, BETA, proposal.ap_id)
     # Then
     assert key not in await index(db)
     async with db.read().conn.execute("SELECT count(*) FROM remote_proposal_themes") as cur:
@@ -93,7 +93,7 @@ async def test_a_tally_update_does_not_touch_the_index(db, clock):
     proposal = await a_remote_proposal(db, clock)
     clock.advance(minutes=5)
     # When
-    await run(db, network.upsert_remote_proposal, clock, BETA, RemoteProposalInfo(
+    await run(db, services.upsert_remote_proposal, clock, BETA, RemoteProposalInfo(
         proposal.ap_id, DEBATE, "Vélo-école", proposal.published_at, proposal.updated_at,
         tally=Tally(remote=ChoiceCounts(7, 2, 1))))
     # Then the total is derived by SQLite, and the index row is the same
@@ -131,7 +131,7 @@ async def test_migration_indexes_proposals_written_before_it(tmp_path, clock):
 async def test_constraints_are_the_last_line_against_oversized_rows(db, clock, column, value):
     # Given
     proposal = await a_remote_proposal(db, clock)
-    # When something bypassed node/network.py
+    # When something bypassed node/network_validation.py
     with pytest.raises(sqlite3.IntegrityError):
         async with db.transaction() as tx:
             await tx.conn.execute(
@@ -156,7 +156,7 @@ def test_fts_expression_quotes_every_term_as_a_prefix():
 
 @pytest.mark.parametrize("term", ['a"b', "NEAR(", "AND", "*", "x:y", "^z", "'"])
 async def test_fts_expression_is_safe_even_for_raw_terms(db, term):
-    # Given a term that did not go through node.network.search_terms
+    # Given a term that did not go through node.network_search.search_terms
     expression = fts_expression((term,))
     # When / Then: SQLite accepts it as a plain string
     async with db.read().conn.execute(

@@ -11,6 +11,7 @@ import aiohttp
 from yarl import URL
 
 from node import services
+from node.accounts import NewMember, Session
 from node.model import (
     AmendmentDraft,
     Article,
@@ -18,13 +19,11 @@ from node.model import (
     DebateSettings,
     DebateStatus,
     NewDebate,
-    NewMember,
     Operator,
     ProposalDraft,
     Role,
     Source,
 )
-from node.model import Session
 from web.auth import hash_password
 from web.identity import SESSION_COOKIE, SESSION_LIFETIME
 

@@ -7,7 +7,8 @@ import aiohttp
 import pytest
 
 from node import services
-from node.model import NewMember, Operator, Role
+from node.accounts import NewMember
+from node.model import Operator, Role
 from web.app import open_database
 from web.auth import hash_password
 

@@ -10,7 +10,8 @@ import pytest
 from yarl import URL
 
 from node import services
-from node.model import DebateStatus, NewDebate, NewMember, Operator, Role
+from node.accounts import NewMember
+from node.model import DebateStatus, NewDebate, Operator, Role
 from web.auth import hash_password
 
 PASSWORD = "un mot de passe solide"

@@ -407,7 +407,7 @@ def test_every_conflict_code_of_the_deliberation_use_cases_has_a_french_sentence
     # Pages map node.errors codes, never the English wording (which may change).
     import pathlib
 
-    from web.deliberation import _conflict_message, conflict_messages
+    from web.pages_shared import _conflict_message, conflict_messages
     from web.i18n import Translations
     from node.errors import Conflict
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import timedelta
 
-from node import network, services
+from node import services
 from node.model import AnswerKind, NewDebate, VoteChoice
 from node.network import RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
 from tests.node.builders import OP, a_draft, a_member, a_proposal, an_open_debate, run
@@ -64,18 +64,18 @@ async def a_debate_with_proposals(node):
 
 
 async def with_beta(node):
-    await run(node.db, network.upsert_territory, node.clock,
+    await run(node.db, services.upsert_territory, node.clock,
               TerritoryInfo(BETA, "http://beta.test", "Territoire Beta"))
-    await run(node.db, network.upsert_remote_debate, node.clock, BETA,
+    await run(node.db, services.upsert_remote_debate, node.clock, BETA,
               RemoteDebateInfo(BETA_DEBATE, "mobilite", "Mobilité douce"))
     at = node.clock.now() - timedelta(days=2)
     info = RemoteProposalInfo("http://beta.test/propositions/7", BETA_DEBATE, "Un vélobus",
                               at, at, summary="Accompagner les enfants à vélo.",
                               themes=("velo",), url="http://beta.test/p/velobus")
-    await run(node.db, network.upsert_remote_proposal, node.clock, BETA, info)
+    await run(node.db, services.upsert_remote_proposal, node.clock, BETA, info)
     answered = replace(info, updated_at=at + timedelta(days=1), status="answered",
                        answer_kind=AnswerKind.ADOPTED, answered_at=at + timedelta(days=1))
-    await run(node.db, network.upsert_remote_proposal, node.clock, BETA, answered)
+    await run(node.db, services.upsert_remote_proposal, node.clock, BETA, answered)
 
 
 async def test_debate_feed_is_valid_atom_with_its_proposals_newest_first(node):
@@ -206,7 +206,7 @@ async def test_feed_survives_hostile_remote_text(node):
     # markup and entities must come out as text)
     await with_beta(node)
     at = node.clock.now() - timedelta(hours=1)
-    await run(node.db, network.upsert_remote_proposal, node.clock, BETA, RemoteProposalInfo(
+    await run(node.db, services.upsert_remote_proposal, node.clock, BETA, RemoteProposalInfo(
         "http://beta.test/propositions/8", BETA_DEBATE, '<?xml ?><!DOCTYPE x [<!ENTITY a "b">]>&a;',
         at, at, summary="]]></summary><evil/>"))
     # When

@@ -11,7 +11,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from node import network
+from node import services
 from node.model import ChoiceCounts, Tally
 from node.network import RemoteDebateInfo, RemoteProposalInfo, TerritoryInfo
 from tests.node.builders import a_draft, a_member, a_proposal, an_open_debate, run
@@ -24,9 +24,9 @@ BETA_DEBATE = "http://beta.test/debats/mobilite"
 async def beta(node, proposals: int = 1, **changes):
     """Territory Beta, its debate and `proposals` remote proposals, as federation stores them."""
     clock = node.clock
-    await run(node.db, network.upsert_territory, clock,
+    await run(node.db, services.upsert_territory, clock,
               TerritoryInfo(BETA, "http://beta.test", "Territoire Beta", users=40, proposals=7))
-    await run(node.db, network.upsert_remote_debate, clock, BETA,
+    await run(node.db, services.upsert_remote_debate, clock, BETA,
               RemoteDebateInfo(BETA_DEBATE, "mobilite", "Mobilité douce"))
     for n in range(1, proposals + 1):
         at = clock.now() - timedelta(days=3, minutes=n)
@@ -34,7 +34,7 @@ async def beta(node, proposals: int = 1, **changes):
             f"http://beta.test/propositions/{n}", BETA_DEBATE, f"Garage à vélos {n}", at, at,
             summary="Des arceaux près de l'école.", themes=("velo",),
             tally=Tally(ChoiceCounts(3, 1, 0), remote=ChoiceCounts(n % 4, 0, 2)))
-        await run(node.db, network.upsert_remote_proposal, clock, BETA, replace(info, **changes))
+        await run(node.db, services.upsert_remote_proposal, clock, BETA, replace(info, **changes))
 
 
 async def local(node):
@@ -177,7 +177,7 @@ def test_every_string_of_the_network_view_is_translated_into_french():
         catalog = read_po(f, locale="fr")
     # When extracting the messages of the network view's files
     sources = [("web/templates/network.html", "jinja2.ext:babel_extract"),
-               ("web/network.py", "python"),
+               ("web/pages_network.py", "python"),
                ("web/feeds.py", "python"), ("web/templates/base.html", "jinja2.ext:babel_extract")]
     missing = []
     for path, method in sources:

@@ -10,16 +10,8 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from node import services
-from node.model import (
-    ContentKind,
-    DebateStatus,
-    NewDebate,
-    NewMember,
-    Operator,
-    ProposalDraft,
-    Role,
-    Stance,
-)
+from node.accounts import NewMember
+from node.model import ContentKind, DebateStatus, NewDebate, Operator, ProposalDraft, Role, Stance
 from tests.conftest import write_config
 from tests.support import FrozenClock
 from web import appkeys

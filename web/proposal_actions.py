@@ -14,7 +14,7 @@ from node.errors import DomainError, Invalid, NotFound
 from node.model import AmendmentDraft, ContentKind, DebateStatus, ProposalStatus
 
 from . import appkeys
-from .deliberation import form_error, int_param, member_or_login, render, translations
+from .pages_shared import form_error, int_param, member_or_login, render, translations
 from .identity import viewer
 from .pages_debate import render_moderation
 from .pages_proposal import render_proposal

@@ -1,5 +1,5 @@
 """The network view's page (/reseau): territories, their debates and proposals, search and
-filters. Parse the query string, call node.network, render; no SQL and no rules here."""
+filters. Parse the query string, call the network use cases, render; no SQL and no rules here."""
 from __future__ import annotations
 
 import re
@@ -8,16 +8,16 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from node import network
+from node import network_search, services
 from node.model import AnswerKind, DebateStatus, ProposalStatus
-from node.network import NetworkItem, NetworkQuery
+from node.network import MAX_QUERY, NetworkItem, NetworkQuery
 
 from . import appkeys
 from .i18n import choose_language
 
 PAGE_SIZE = 20
 _CONTROLS = re.compile("[\x00-\x1f\x7f]")
-# Query-string names (French, like the page's path) → node.network.parse_network_query's.
+# Query-string names (French, like the page's path) → node.network_search.parse_network_query's.
 FILTERS = {"q": "q", "territoire": "territory", "statut": "status", "du": "since",
            "au": "until", "theme": "theme", "tri": "order"}
 # A local proposal's one canonical page (web/pages_proposal.py).
@@ -26,12 +26,12 @@ LOCAL_PROPOSAL_PATH = "/propositions/{id}"
 
 def filter_values(request: web.Request) -> dict[str, str]:
     """The filters as typed (bounded, without control characters), by query-string name."""
-    return {name: _CONTROLS.sub("", request.query.get(name, "")[:network.MAX_QUERY])
+    return {name: _CONTROLS.sub("", request.query.get(name, "")[:MAX_QUERY])
             for name in FILTERS}
 
 
 def parse_query(values: dict[str, str]) -> tuple[NetworkQuery, frozenset[str]]:
-    return network.parse_network_query(**{FILTERS[name]: v for name, v in values.items()})
+    return network_search.parse_network_query(**{FILTERS[name]: v for name, v in values.items()})
 
 
 def with_filters(path: str, values: dict[str, str], **extra: str) -> str:
@@ -87,15 +87,15 @@ async def page(request: web.Request) -> web.Response:
     _ = translations(request)[1].gettext
     values = filter_values(request)
     query, invalid = parse_query(values)
-    found = await network.search_network(reader, query, after=request.query.get("apres"),
+    found = await services.search_network(reader, query, after=request.query.get("apres"),
                                          limit=PAGE_SIZE)
-    territories = await network.list_territories(
+    territories = await services.list_territories(
         reader, local_name=config.node.name, local_base_url=config.node.base_url)
     feed_values = {k: v for k, v in values.items() if k != "tri"}
     return request.app[appkeys.TEMPLATES].render(request, "network.html", {
         "values": values, "query": query, "invalid": invalid, "items": found.items,
-        "territories": territories, "themes": await network.list_themes(reader),
-        "debates": await network.list_network_debates(reader, query),
+        "territories": territories, "themes": await services.list_themes(reader),
+        "debates": await services.list_network_debates(reader, query),
         "next_url": found.next_cursor and with_filters(
             "/reseau", values, apres=found.next_cursor),
         "is_first_page": "apres" not in request.query,

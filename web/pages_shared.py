@@ -2,8 +2,8 @@
 form errors, sign-in for form posts, and keyset page links. It renders nothing by itself.
 
 Handlers: pages_debate (debate, moderation history), pages_proposal (proposal, versions),
-proposal_form (submit and edit), participation (votes, arguments, amendments, answers,
-moderation).
+proposal_form (submit and edit), proposal_actions (votes, arguments, amendments, answers,
+moderation), contribution_edits (edit or withdraw one's own contributions, co-authors).
 """
 from __future__ import annotations
 

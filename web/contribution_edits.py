@@ -15,7 +15,7 @@ from node.errors import Conflict, DomainError, Forbidden, NotFound
 from node.model import Argument, DebateStatus, Member, ProposalDetail
 
 from . import appkeys
-from .deliberation import (
+from .pages_shared import (
     form_error,
     int_param,
     labels,
