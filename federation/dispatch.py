@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable
 from node.errors import DomainError
 from storage.repos.inbox import InboxMessage, InboxRepo
 
-from . import handlers, participation, retry, territories, vocab
+from . import handlers, participation, retry, territories, vocab, vote_batch
 from .fetch import FetchBudget, FetchError, fetch_budget
 from .handlers import Ignored, Work
 from .uris import origin_of
@@ -62,8 +62,8 @@ async def run_once(fed: Federation, limit: int = BATCH) -> int:
     now = fed.now()
     async with fed.db.transaction() as tx:
         messages = await InboxRepo(tx.conn).claim_due(now, now + LEASE, limit)
-    for message in messages:
-        await process(fed, message)
+    # Consecutive votes share one transaction (vote_batch.py); the rest one by one.
+    await vote_batch.process_in_order(fed, messages, process)
     return len(messages)
 
 

@@ -1,0 +1,133 @@
+"""Remote votes in batches: the inbox worker's consecutive votes, applied in one transaction.
+
+A burst of Mastodon votes (`Create(Note{name, inReplyTo})` on our polls) would otherwise cost
+one write transaction each. Here the claimed messages are taken in arrival order; each run of
+consecutive votes is checked first (outside any transaction, as receive_create_note checks
+one), then applied in ONE transaction, each vote in its own SAVEPOINT together with its inbox
+message's new state: a vote the node refuses (debate closed, hidden proposal...) is rolled
+back alone and its message ends `rejected` with the reason, in the same transaction. Every
+other message, and any vote that meets an unexpected error, goes through the worker's
+one-by-one path (dispatch.process), in order, so its outcome is exactly the usual one.
+
+Only votes whose Note is embedded by its own origin are batched: they need no fetch, so the
+write lock is never held across the network.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from node.errors import DomainError
+from storage.repos.inbox import InboxMessage, InboxRepo
+from storage.savepoint import savepoint
+
+from . import participation, vocab
+from .handlers import Work
+from .uris import origin_of
+
+if TYPE_CHECKING:
+    from .context import Federation
+
+log = logging.getLogger(__name__)
+
+OneByOne = Callable[["Federation", InboxMessage], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedVote:
+    """A claimed message that is a vote: checked (`vote`), or refused before any write."""
+
+    message: InboxMessage
+    vote: participation.RemoteVote | None
+    refused: str | None = None  # why it does not count (the message ends `rejected`)
+
+
+async def process_in_order(fed: Federation, messages: list[InboxMessage],
+                           one_by_one: OneByOne) -> None:
+    """Every message, in order: runs of consecutive votes in one transaction each, the rest
+    through `one_by_one`."""
+    run: list[QueuedVote] = []
+    for message in messages:
+        queued = await queued_vote(fed, message)
+        if queued is not None:
+            run.append(queued)
+            continue
+        if run:
+            await apply_votes(fed, run, one_by_one)
+            run = []
+        await one_by_one(fed, message)
+    if run:
+        await apply_votes(fed, run, one_by_one)
+
+
+def _embedded_vote(fed: Federation, message: InboxMessage) -> vocab.Activity | None:
+    """The activity when it looks like a vote the batch can take (no fetch needed)."""
+    sender = origin_of(message.actor)
+    if sender is None or fed.blocked(sender[1]):
+        return None  # the one-by-one path records why
+    try:
+        activity = vocab.from_ap_activity(vocab.parse_json(message.body))
+        if not isinstance(activity, vocab.Activity) or activity.dispatch_key != ("Create", "Note"):
+            return None
+        embedded = vocab.embedded_object(activity)
+    except vocab.MalformedActivity:
+        return None
+    if embedded is None:
+        return None
+    note = embedded[0]
+    if note.name is None or (note.content or "").strip():
+        return None  # a reply: an argument, not a vote
+    if origin_of(note.id) != origin_of(activity.actor):
+        return None  # another origin's copy is fetched: one by one
+    return activity
+
+
+async def queued_vote(fed: Federation, message: InboxMessage) -> QueuedVote | None:
+    """The message as a checked vote, or refused with its reason; None when it is anything
+    else (or meets an unexpected error): the one-by-one path then takes it."""
+    activity = _embedded_vote(fed, message)
+    if activity is None:
+        return None
+    try:
+        vote = await participation.vote_of(Work(fed, message), activity)
+    except DomainError as exc:
+        return QueuedVote(message, None, str(exc) or type(exc).__name__)
+    except Exception:
+        return None
+    return QueuedVote(message, vote) if vote is not None else None
+
+
+async def apply_votes(fed: Federation, run: list[QueuedVote], one_by_one: OneByOne) -> None:
+    """The run in one transaction, a savepoint per vote. A vote that fails otherwise than by
+    a refusal, or a transaction that cannot commit, falls back to `one_by_one`."""
+    again: list[InboxMessage] = []
+    try:
+        async with fed.db.transaction(inline=True) as tx:
+            inbox = InboxRepo(tx.conn)
+            for queued in run:
+                message, refused = queued.message, queued.refused
+                if queued.vote is not None:
+                    try:
+                        async with savepoint(tx.conn):
+                            await participation.apply_vote(tx, fed.clock, queued.vote)
+                            await inbox.finish(message.id, "processed", fed.now())
+                        continue
+                    except DomainError as exc:
+                        refused = str(exc) or type(exc).__name__
+                    except sqlite3.Error:
+                        raise  # the transaction itself may be gone: the whole run again
+                    except Exception:
+                        # Not ours to judge here: the usual path retries or fails it.
+                        log.exception("vote %s from %s: retried alone", message.activity_id,
+                                      message.actor)
+                        again.append(message)
+                        continue
+                await inbox.finish(message.id, "rejected", fed.now(), refused)
+    except Exception:
+        log.exception("a batch of %d votes rolled back: each is processed alone", len(run))
+        again = [queued.message for queued in run]
+    for message in again:
+        await one_by_one(fed, message)
