@@ -56,7 +56,7 @@ from storage.repos.follows import FollowRepo, Recipient
 from storage.repos.outbox import FanoutRepo, OutboxRepo
 from storage.repos.remote import RemoteRepo
 
-from . import contributions, moderation, outbox, proposals, territories, vocab
+from . import contributions, moderation, outbox, proposals, tally_updates, territories, vocab
 from .local_actors import LocalActor
 from .uris import FOLLOWERS, Uris
 
@@ -92,6 +92,8 @@ class Publication:
     object_ap_id: str | None = None  # what it is about (required to debounce)
     is_public: bool = True  # listed in the actor's outbox
     debounce: timedelta | None = None  # hold it this long; a later one rewrites it meanwhile
+    # Rendered when its debounce window closes (tally_updates.py); until then, a placeholder.
+    render_at_window_end: bool = False
 
 
 class Context:
@@ -212,8 +214,8 @@ async def publish_proposal_submitted(ctx: Context, event: Event) -> list[Publica
 
 
 async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
-    """Update(Question) with the new totals, WITHOUT `updated` (Mastodon would take it for an
-    edit), to followers and remote voters, debounced: one a minute per question."""
+    """Update(Question) with the new totals, to followers and remote voters, debounced: one a
+    minute per question, its totals read once, when the minute is over (tally_updates.py)."""
     if not ctx.first_in_pass(("tally", event.proposal_id)):
         return []
     group = await ctx.debate(event.debate_id)
@@ -221,20 +223,10 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
         return []
     voters = await proposals.remote_voter_inboxes(ctx.read.conn, event.proposal_id)
     audience = Audience(followers_of=(group, ctx.node()), inboxes=voters)
-    # Nobody to send it to (what _store would find): the Question, the costly part (a few
-    # milliseconds: a pass per handful of votes), is not even built.
-    if not outbox.deliverable(ctx.fed, await _inboxes(ctx.read.conn, audience,
-                                                      event.occurred_at)):
-        return []
-    group, found = await _proposal(ctx, event.proposal_id, event.debate_id)
-    if found is None:
-        return []
-    _, question = found
-    update = {"@context": question["@context"], "id": ctx.new_id(), "type": "Update",
-              "actor": group.ap_id, "object": vocab.without_context(question),
-              "to": question["to"], "cc": question["cc"]}
-    return [Publication(group, update, audience, question["id"], is_public=False,
-                        debounce=TALLY_DEBOUNCE)]
+    question_id = proposals.proposal_uri(ctx.fed.uris, event.proposal_id)
+    update = tally_updates.placeholder(ctx.new_id(), group.ap_id, question_id)
+    return [Publication(group, update, audience, question_id, is_public=False,
+                        debounce=TALLY_DEBOUNCE, render_at_window_end=True)]
 
 
 async def publish_question_update(ctx: Context, event: Event) -> list[Publication]:
@@ -332,6 +324,7 @@ async def run_once(fed: Federation, *, publishers: dict[str, Publisher] | None =
                    limit: int = BATCH) -> int:
     """Publish the next events after the cursor; returns how many events it went past."""
     publishers = PUBLISHERS if publishers is None else publishers
+    await tally_updates.release_due(fed, TALLY_DEBOUNCE)  # windows closed since the last pass
     read = FanoutRepo(fed.db.read().conn)
     cursor = await read.cursor()
     rows = await read.list_events_after(cursor, limit)
@@ -416,6 +409,10 @@ async def _store(fed: Federation, conn, plan: _Planned, publication: Publication
     if not targets:
         return 0  # no audience: nothing to store, nothing to serve
     activity, actor = publication.activity, publication.actor
+    if publication.render_at_window_end:
+        await tally_updates.hold(fed, conn, activity=activity, actor=actor, targets=targets,
+                                 object_ap_id=publication.object_ap_id, event_id=plan.event_id)
+        return 0  # nothing is due before the window closes
     send_at = None
     if publication.debounce is not None and publication.object_ap_id is not None:
         repo = OutboxRepo(conn)
