@@ -64,23 +64,26 @@ async def process_in_order(fed: Federation, messages: list[InboxMessage],
 
 
 def _embedded_vote(fed: Federation, message: InboxMessage) -> vocab.Activity | None:
-    """The activity when it looks like a vote the batch can take (no fetch needed)."""
+    """The activity when it looks like a vote the batch can take (no fetch needed). Plain
+    dict checks first: receive_create_note's own checks follow in `queued_vote`."""
     sender = origin_of(message.actor)
     if sender is None or fed.blocked(sender[1]):
         return None  # the one-by-one path records why
     try:
-        activity = vocab.from_ap_activity(vocab.parse_json(message.body))
-        if not isinstance(activity, vocab.Activity) or activity.dispatch_key != ("Create", "Note"):
+        raw = vocab.parse_json(message.body)
+        note = raw.get("object") if isinstance(raw, dict) else None
+        if not isinstance(note, dict) or not isinstance(note.get("name"), str):
             return None
-        embedded = vocab.embedded_object(activity)
+        content = note.get("content")
+        if content is not None and (not isinstance(content, str) or content.strip()):
+            return None  # a reply: an argument, not a vote
+        activity = vocab.from_ap_activity(raw)
     except vocab.MalformedActivity:
         return None
-    if embedded is None:
+    if not isinstance(activity, vocab.Activity) or activity.dispatch_key != ("Create", "Note"):
         return None
-    note = embedded[0]
-    if note.name is None or (note.content or "").strip():
-        return None  # a reply: an argument, not a vote
-    if origin_of(note.id) != origin_of(activity.actor):
+    note_id = note.get("id")
+    if not isinstance(note_id, str) or origin_of(note_id) != origin_of(activity.actor):
         return None  # another origin's copy is fetched: one by one
     return activity
 
@@ -107,13 +110,14 @@ async def apply_votes(fed: Federation, run: list[QueuedVote], one_by_one: OneByO
     try:
         async with fed.db.transaction(inline=True) as tx:
             inbox = InboxRepo(tx.conn)
+            processed: list[int] = []
             for queued in run:
                 message, refused = queued.message, queued.refused
                 if queued.vote is not None:
                     try:
                         async with savepoint(tx.conn):
                             await participation.apply_vote(tx, fed.clock, queued.vote)
-                            await inbox.finish(message.id, "processed", fed.now())
+                        processed.append(message.id)
                         continue
                     except DomainError as exc:
                         refused = str(exc) or type(exc).__name__
@@ -126,6 +130,8 @@ async def apply_votes(fed: Federation, run: list[QueuedVote], one_by_one: OneByO
                         again.append(message)
                         continue
                 await inbox.finish(message.id, "rejected", fed.now(), refused)
+            # Same transaction as the votes: a vote and its message's state commit together.
+            await inbox.finish_many(processed, "processed", fed.now())
     except Exception:
         log.exception("a batch of %d votes rolled back: each is processed alone", len(run))
         again = [queued.message for queued in run]
