@@ -73,7 +73,7 @@ async def release_due(fed: Federation, window: timedelta) -> int:
         repo = HeldDeliveryRepo(tx.conn)
         for activity_id, body in bodies.items():
             if body is None:
-                await repo.drop(activity_id)
+                await repo.delete(activity_id)
             else:
                 await repo.release(activity_id, body, fed.now())
     fed.wake_delivery()

@@ -56,6 +56,6 @@ class HeldDeliveryRepo:
             "UPDATE deliveries SET next_attempt_at = ? WHERE activity_id = ?"
             " AND state = 'pending' AND next_attempt_at = ?", (to_text(at), activity_id, _HELD))
 
-    async def drop(self, activity_id: int) -> None:
+    async def delete(self, activity_id: int) -> None:
         """An activity that will not be sent (what it was about is gone): with its deliveries."""
         await self.conn.execute("DELETE FROM outbox_activities WHERE id = ?", (activity_id,))

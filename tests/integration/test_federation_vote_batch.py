@@ -9,7 +9,7 @@ import uuid
 from federation import dispatch, fanout, participation, proposals
 from node import services
 from node.errors import Invalid
-from node.model import DebateStatus, Operator, ProposalDraft
+from node.model import ContentKind, DebateStatus, Operator, ProposalDraft, Role
 from storage.repos.inbox import InboxRepo
 from storage.repos.outbox import OutboxRepo
 from tests.federation.harness import (  # noqa: F401
@@ -123,7 +123,8 @@ async def test_a_batch_of_votes_counts_each_actors_last_choice_and_rejects_only_
 
     # and each good actor's last choice counts once; mallory's writes were rolled back
     tally = await _remote_tally(alpha, proposal_id)
-    assert (tally.for_votes, tally.mixed_votes, tally.against_votes) == (1, 2, 1)  # eve; bob, zoe; ann
+    # for: eve (her second choice); mixed: bob, zoe; against: ann (her second choice)
+    assert (tally.for_votes, tally.mixed_votes, tally.against_votes) == (1, 2, 1)
     assert (await _remote_tally(alpha, closed_id)).total == 0
     mallory = await alpha.db.read().conn.execute_fetchall(
         "SELECT count(*) FROM participants WHERE ap_id = ?", (peer.actor_uri("mallory"),))
@@ -155,8 +156,11 @@ async def test_the_update_question_carries_the_stored_totals_read_once_per_windo
         await fanout.run_once(alpha.fed)
         alpha.clock.advance(seconds=10)
 
-    # Then nothing has read the totals yet
+    # Then nothing has read the totals yet, and nothing is sent before the window closes
     assert reads == []
+    while await alpha.fed.pool.run_once():
+        pass
+    assert [path for method, path, _ in peer.requests if method == "POST"] == []
 
     # When the window closes
     alpha.clock.advance(seconds=fanout.TALLY_DEBOUNCE.total_seconds())
@@ -199,4 +203,31 @@ async def _tally_updates(alpha, proposal_id: int) -> tuple[list[int], dict]:
     rows = await alpha.db.read().conn.execute_fetchall(
         "SELECT id, body FROM outbox_activities WHERE type = 'Update' AND object_ap_id = ?"
         " ORDER BY id", (f"http://alpha.test/propositions/{proposal_id}",))
-    return [row[0] for row in rows], json.loads(rows[-1][1])
+    return [row[0] for row in rows], json.loads(rows[-1][1]) if rows else {}
+
+
+async def test_a_tally_update_about_a_proposal_hidden_meanwhile_is_dropped_unsent(
+        make_fed_node, make_peer):
+    alpha, peer, proposal_id, _ = await _setup(make_fed_node, make_peer)
+    moderator = await add_member(alpha, "modo", role=Role.MODERATOR)
+    await fanout.run_once(alpha.fed)
+
+    # Given a vote whose Update(Question) waits for its window
+    await _vote(alpha, peer, "ann", proposal_id, "D'accord")
+    await dispatch.run_once(alpha.fed)
+    await fanout.run_once(alpha.fed)
+    assert len((await _tally_updates(alpha, proposal_id))[0]) == 1
+
+    # When the proposal is hidden before the window closes
+    async with alpha.db.transaction() as tx:
+        await services.hide_content(tx, alpha.clock, moderator, ContentKind.PROPOSAL,
+                                    proposal_id, "hors sujet")
+    alpha.clock.advance(seconds=fanout.TALLY_DEBOUNCE.total_seconds())
+    await fanout.run_once(alpha.fed)
+    while await alpha.fed.pool.run_once():
+        pass
+
+    # Then the Update is gone with its deliveries, and nothing reached the voter
+    assert (await _tally_updates(alpha, proposal_id))[0] == []
+    assert "/users/ann/inbox" not in {path for method, path, _ in peer.requests
+                                       if method == "POST"}
