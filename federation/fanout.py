@@ -221,9 +221,11 @@ async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
     group = await ctx.debate(event.debate_id)
     if group is None:
         return []
+    question_id = proposals.proposal_uri(ctx.fed.uris, event.proposal_id)
+    if await tally_updates.waiting(ctx.read.conn, actor=group.ap_id, question_id=question_id):
+        return []  # this window's Update is stored; its audience is read when it closes
     voters = await proposals.remote_voter_inboxes(ctx.read.conn, event.proposal_id)
     audience = Audience(followers_of=(group, ctx.node()), inboxes=voters)
-    question_id = proposals.proposal_uri(ctx.fed.uris, event.proposal_id)
     update = tally_updates.placeholder(ctx.new_id(), group.ap_id, question_id)
     return [Publication(group, update, audience, question_id, is_public=False,
                         debounce=TALLY_DEBOUNCE, render_at_window_end=True)]

@@ -3,10 +3,12 @@
 Votes on a proposal make the fan-out send an `Update(Question)` with the new totals (no
 `updated`: Mastodon would take it for an edit), debounced: one per window per question. The
 first vote event of a window stores the Update with a bare placeholder body and its deliveries
-held (storage/repos/held_deliveries.py); the window's later votes only add recipients. When
-the window closes, `release_due` reads the totals once, writes the final body under the same
-id and makes the deliveries due. So a burst of 10,000 votes costs one tally, not one per
-fan-out pass, and what is sent is what is stored when it leaves.
+held (storage/repos/held_deliveries.py); the window's later vote events find it waiting and
+publish nothing. When the window closes, `release_due` reads the totals and the audience
+(followers of the Group and of the node, the poll's remote voters) once, writes the final
+body under the same id and makes the deliveries due. So a burst of 10,000 votes costs one
+tally and one audience query, not one per fan-out pass, and what is sent is what is stored
+when it leaves.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from node.errors import NotFound
-from storage.repos.held_deliveries import HELD_UNTIL, HeldDeliveryRepo
+from storage.repos.follows import FollowRepo
+from storage.repos.held_deliveries import HELD_UNTIL, HeldActivity, HeldDeliveryRepo
 from storage.repos.outbox import OutboxRepo
 
 from . import outbox, proposals, vocab
@@ -37,10 +40,16 @@ def tally_update(activity_id: str, actor: str, question: dict) -> dict:
             "to": question["to"], "cc": question["cc"]}
 
 
+async def waiting(conn, *, actor: str, question_id: str) -> bool:
+    """Whether this question's Update of the current window is stored: nothing to publish."""
+    return await HeldDeliveryRepo(conn).find_held(actor=actor, type="Update",
+                                                  object_ap_id=question_id) is not None
+
+
 async def hold(fed: Federation, conn, *, activity: dict, actor: LocalActor,
                targets: list[tuple[str, str]], object_ap_id: str, event_id: int) -> None:
-    """Inside the fan-out's transaction: the window's Update (stored by its first vote event)
-    gets these recipients too, held until the window closes."""
+    """Inside the fan-out's transaction: the window's Update with its first recipients, held
+    until the window closes (if another pass stored it meanwhile, the recipients join it)."""
     held = await HeldDeliveryRepo(conn).find_held(actor=actor.ap_id, type=activity["type"],
                                                   object_ap_id=object_ap_id)
     if held is not None:
@@ -58,7 +67,8 @@ async def release_due(fed: Federation, window: timedelta) -> int:
         type="Update", created_before=fed.now() - window)
     if not due:
         return 0
-    bodies: dict[int, str | None] = {}
+    now = fed.now()
+    rendered: dict[int, tuple[str, list[tuple[str, str]]] | None] = {}
     for held in due:
         proposal_id = proposals.proposal_id_of(fed.uris, held.object_ap_id)
         try:
@@ -66,15 +76,29 @@ async def release_due(fed: Federation, window: timedelta) -> int:
                 raise NotFound("not one of our proposals")
             _, question = await proposals.current_question(fed, proposal_id)
         except NotFound:
-            bodies[held.id] = None
+            rendered[held.id] = None
             continue
-        bodies[held.id] = vocab.dumps(tally_update(held.ap_id, held.actor, question)).decode()
+        body = vocab.dumps(tally_update(held.ap_id, held.actor, question)).decode()
+        rendered[held.id] = body, await _audience(fed, held, proposal_id, now)
     async with fed.db.transaction() as tx:
-        repo = HeldDeliveryRepo(tx.conn)
-        for activity_id, body in bodies.items():
-            if body is None:
+        repo, deliveries = HeldDeliveryRepo(tx.conn), OutboxRepo(tx.conn)
+        for activity_id, found in rendered.items():
+            if found is None:
                 await repo.delete(activity_id)
-            else:
-                await repo.release(activity_id, body, fed.now())
+                continue
+            body, targets = found
+            await deliveries.add_deliveries(activity_id, targets, now, now)
+            await repo.release(activity_id, body, now)
     fed.wake_delivery()
     return len(due)
+
+
+async def _audience(fed: Federation, held: HeldActivity, proposal_id: int,
+                    now) -> list[tuple[str, str]]:
+    """As the fan-out's Audience(followers_of=(group, node), inboxes=remote voters), read now:
+    each server's shared inbox once, blocked domains left out."""
+    conn = fed.db.read().conn
+    followers = await FollowRepo(conn).list_follower_inboxes(
+        [held.key_owner, fed.local.node().owner], accepted_before=now)
+    voters = await proposals.remote_voter_inboxes(conn, proposal_id)
+    return outbox.deliverable(fed, [*followers, *voters])

@@ -19,6 +19,7 @@ class HeldActivity:
     id: int
     ap_id: str
     actor: str
+    key_owner: str  # the local actor that signs it (its followers are in its audience)
     object_ap_id: str | None
 
 
@@ -41,7 +42,7 @@ class HeldDeliveryRepo:
         """Activities of this type with held deliveries, stored at or before `created_before`
         (their window has closed). Read through the pending deliveries' due index."""
         async with self.conn.execute(
-            "SELECT id, ap_id, actor, object_ap_id FROM outbox_activities WHERE id IN"
+            "SELECT id, ap_id, actor, key_owner, object_ap_id FROM outbox_activities WHERE id IN"
             " (SELECT DISTINCT activity_id FROM deliveries WHERE state = 'pending'"
             " AND next_attempt_at = ?) AND type = ? AND created_at <= ? ORDER BY id",
             (_HELD, type, to_text(created_before)),
