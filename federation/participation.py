@@ -128,11 +128,6 @@ class RemoteVote:
     amendment_id: int | None  # the vote is on this amendment of the proposal
     choice: VoteChoice
 
-    @property
-    def question(self) -> tuple[str, int]:
-        return ("amendment", self.amendment_id) if self.amendment_id is not None \
-            else ("proposal", self.proposal_id)
-
 
 async def vote_of(work: Work, activity: vocab.Activity) -> RemoteVote | None:
     """The vote a `Create(Note)` casts, with receive_create_note's checks (attribution, reply

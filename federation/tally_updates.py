@@ -12,7 +12,7 @@ when it leaves.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from node.errors import NotFound
@@ -94,7 +94,7 @@ async def release_due(fed: Federation, window: timedelta) -> int:
 
 
 async def _audience(fed: Federation, held: HeldActivity, proposal_id: int,
-                    now) -> list[tuple[str, str]]:
+                    now: datetime) -> list[tuple[str, str]]:
     """As the fan-out's Audience(followers_of=(group, node), inboxes=remote voters), read now:
     each server's shared inbox once, blocked domains left out."""
     conn = fed.db.read().conn

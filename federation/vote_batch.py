@@ -2,12 +2,13 @@
 
 A burst of Mastodon votes (`Create(Note{name, inReplyTo})` on our polls) would otherwise cost
 one write transaction each. Here the claimed messages are taken in arrival order; each run of
-consecutive votes is checked first (outside any transaction, as receive_create_note checks
-one), then applied in ONE transaction, each vote in its own SAVEPOINT together with its inbox
-message's new state: a vote the node refuses (debate closed, hidden proposal...) is rolled
-back alone and its message ends `rejected` with the reason, in the same transaction. Every
-other message, and any vote that meets an unexpected error, goes through the worker's
-one-by-one path (dispatch.process), in order, so its outcome is exactly the usual one.
+consecutive votes (a burst is mostly on one question; a run may span several) is checked
+first, outside any transaction, as receive_create_note checks one, then applied in ONE
+transaction, each vote in its own SAVEPOINT, with the inbox messages' new states: a vote the
+node refuses (debate closed, hidden proposal...) is rolled back alone and its message ends
+`rejected` with the reason, in the same transaction. Every other message, and any vote that
+meets an unexpected error, goes through the worker's one-by-one path (dispatch.process), in
+order, so its outcome is exactly the usual one.
 
 Only votes whose Note is embedded by its own origin are batched: they need no fetch, so the
 write lock is never held across the network.
