@@ -106,13 +106,14 @@ async def queued_vote(fed: Federation, message: InboxMessage) -> QueuedVote | No
 
 async def apply_votes(fed: Federation, run: list[QueuedVote], one_by_one: OneByOne) -> None:
     """The run in one transaction, a savepoint per vote. A vote that fails otherwise than by
-    a refusal, or a transaction that cannot commit, falls back to `one_by_one`."""
+    a refusal goes to `one_by_one` with the votes after it (after this commit); a transaction
+    that cannot commit sends the whole run there."""
     again: list[InboxMessage] = []
     try:
         async with fed.db.transaction(inline=True) as tx:
             inbox = InboxRepo(tx.conn)
             processed: list[int] = []
-            for queued in run:
+            for index, queued in enumerate(run):
                 message, refused = queued.message, queued.refused
                 if queued.vote is not None:
                     try:
@@ -125,11 +126,12 @@ async def apply_votes(fed: Federation, run: list[QueuedVote], one_by_one: OneByO
                     except sqlite3.Error:
                         raise  # the transaction itself may be gone: the whole run again
                     except Exception:
-                        # Not ours to judge here: the usual path retries or fails it.
-                        log.exception("vote %s from %s: retried alone", message.activity_id,
+                        # Not ours to judge here: the usual path retries or fails it, and
+                        # the votes after it follow it there, so that arrival order holds.
+                        log.exception("vote %s from %s: processed alone", message.activity_id,
                                       message.actor)
-                        again.append(message)
-                        continue
+                        again = [later.message for later in run[index:]]
+                        break
                 await inbox.finish(message.id, "rejected", fed.now(), refused)
             # Same transaction as the votes: a vote and its message's state commit together.
             await inbox.finish_many(processed, "processed", fed.now())

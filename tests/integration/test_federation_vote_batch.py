@@ -231,3 +231,34 @@ async def test_a_tally_update_about_a_proposal_hidden_meanwhile_is_dropped_unsen
     assert (await _tally_updates(alpha, proposal_id))[0] == []
     assert "/users/ann/inbox" not in {path for method, path, _ in peer.requests
                                        if method == "POST"}
+
+
+async def test_a_vote_failing_unexpectedly_goes_alone_with_the_later_ones_in_order(
+        make_fed_node, make_peer, monkeypatch):
+    alpha, peer, proposal_id, _ = await _setup(make_fed_node, make_peer)
+    apply_vote = participation.apply_vote
+    failed = []
+
+    async def flaky(tx, clock, vote):
+        # ann's first vote meets an unexpected error in the batch, once
+        if vote.actor.ap_id == peer.actor_uri("ann") and not failed:
+            failed.append(vote)
+            raise RuntimeError("a bug, not a refusal")
+        await apply_vote(tx, clock, vote)
+
+    monkeypatch.setattr(participation, "apply_vote", flaky)
+
+    # Given ann's vote, bob's, then ann's new choice, queued together
+    ids = [await _vote(alpha, peer, "bob", proposal_id, "Mitigé"),
+           await _vote(alpha, peer, "ann", proposal_id, "D'accord"),
+           await _vote(alpha, peer, "ann", proposal_id, "Pas d'accord")]
+
+    # When the inbox worker makes one pass
+    await dispatch.run_once(alpha.fed)
+
+    # Then every vote is processed, and ann's last choice is the one that counts
+    states = await _states(alpha)
+    assert [states[i] for i in ids] == [("processed", None)] * 3
+    assert len(failed) == 1
+    tally = await _remote_tally(alpha, proposal_id)
+    assert (tally.for_votes, tally.mixed_votes, tally.against_votes) == (0, 1, 1)
