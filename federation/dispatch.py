@@ -9,7 +9,7 @@ from typing import Awaitable, Callable
 from node.errors import DomainError
 from storage.repos.inbox import InboxMessage, InboxRepo
 
-from . import handlers, participation, retry, territory_receivers, vocab
+from . import handlers, participation, retry, territory_receivers, vocab, vote_batch
 from .deps import Deps
 from .fetch import FetchBudget, FetchError, fetch_budget
 from .uris import origin_of
@@ -58,10 +58,11 @@ def route(key: tuple[str, str | None]) -> Handler | None:
 
 async def run_once(fed: Deps, limit: int = BATCH) -> int:
     now = fed.now()
-    async with fed.db.transaction() as tx:
-        messages = await InboxRepo(tx.conn).claim_due(now, now + LEASE, limit)
-    for message in messages:
-        await process(fed, message)
+    # One bounded statement: a write job (no transaction lent to the loop).
+    messages = await fed.db.write(
+        lambda tx: InboxRepo(tx.conn).claim_due(now, now + LEASE, limit))
+    # Consecutive votes share one transaction (vote_batch.py); the rest one by one.
+    await vote_batch.process_in_order(fed, messages, process)
     return len(messages)
 
 

@@ -55,7 +55,7 @@ from storage.repos.outbox import FanoutRepo, OutboxRepo
 from storage.repos.poll_voters import remote_voter_inboxes
 from storage.repos.remote import RemoteRepo
 
-from . import contributions, moderation, outbox, proposals, territories, vocab
+from . import contributions, moderation, outbox, proposals, tally_updates, territories, vocab
 from .deps import Deps
 from .publication import TALLY_DEBOUNCE, Audience, Context, Publication, Publisher
 
@@ -107,27 +107,21 @@ async def publish_proposal_submitted(ctx: Context, event: Event) -> list[Publica
 
 
 async def publish_tally(ctx: Context, event: Event) -> list[Publication]:
-    """Update(Question) with the new totals, WITHOUT `updated` (Mastodon would take it for an
-    edit), to followers and remote voters, debounced: one a minute per question."""
+    """Update(Question) with the new totals, to followers and remote voters, debounced: one a
+    minute per question, its totals read once, when the minute is over (tally_updates.py)."""
     if not ctx.first_in_pass(("tally", event.proposal_id)):
         return []
     group = await ctx.debate(event.debate_id)
     if group is None:
         return []
+    question_id = ctx.fed.uris.proposal_uri(event.proposal_id)
+    if await tally_updates.waiting(ctx.read.conn, actor=group.ap_id, question_id=question_id):
+        return []  # this window's Update is stored; its audience is read when it closes
     voters = await remote_voter_inboxes(ctx.read.conn, "proposal", event.proposal_id)
     audience = Audience(followers_of=(group, ctx.node()), inboxes=voters)
-    # Nobody to send it to (what _store would find): the Question, the costly part (a few
-    # milliseconds: a pass per handful of votes), is not even built.
-    if not outbox.deliverable(ctx.fed, await _inboxes(ctx.read.conn, audience,
-                                                      event.occurred_at)):
-        return []
-    group, found = await ctx.proposal(event.proposal_id, event.debate_id)
-    if found is None:
-        return []
-    _, question = found
-    update = vocab.to_ap_update_question(ctx.new_id(), question)
-    return [Publication(group, update, audience, question["id"], is_public=False,
-                        debounce=TALLY_DEBOUNCE)]
+    update = vocab.to_ap_pending_update(ctx.new_id(), group.ap_id, question_id)
+    return [Publication(group, update, audience, question_id, is_public=False,
+                        debounce=TALLY_DEBOUNCE, render_at_window_end=True)]
 
 
 async def publish_question_update(ctx: Context, event: Event) -> list[Publication]:
@@ -222,6 +216,7 @@ async def run_once(fed: Deps, *, publishers: dict[str, Publisher] | None = None,
                    limit: int = BATCH) -> int:
     """Publish the next events after the cursor; returns how many events it went past."""
     publishers = PUBLISHERS if publishers is None else publishers
+    await tally_updates.release_due(fed, TALLY_DEBOUNCE)  # windows closed since the last pass
     read = FanoutRepo(fed.db.read().conn)
     cursor = await read.cursor()
     rows = await read.list_events_after(cursor, limit)
@@ -306,6 +301,10 @@ async def _store(fed: Deps, conn, plan: _Planned, publication: Publication) -> i
     if not targets:
         return 0  # no audience: nothing to store, nothing to serve
     activity, actor = publication.activity, publication.actor
+    if publication.render_at_window_end:
+        await tally_updates.hold(fed, conn, activity=activity, actor=actor, targets=targets,
+                                 object_ap_id=publication.object_ap_id, event_id=plan.event_id)
+        return 0  # nothing is due before the window closes
     send_at = None
     if publication.debounce is not None and publication.object_ap_id is not None:
         repo = OutboxRepo(conn)

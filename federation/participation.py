@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from node import services
 from node.errors import Forbidden, Invalid, NotFound
-from node.model import RemoteParticipant, Stance
+from node.model import RemoteParticipant, Stance, VoteChoice
 from storage.repos.appreciations import AppreciationRepo
 from storage.repos.arguments import ArgumentRepo
 
@@ -118,6 +119,40 @@ async def _note_for_us(work: Work, activity: vocab.Activity):
     return obj, raw if isinstance(raw, dict) else {}, proposal_id, amendment_id
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteVote:
+    """A remote actor's vote on one of our polls, checked, to apply inside a transaction."""
+
+    actor: RemoteParticipant
+    proposal_id: int
+    amendment_id: int | None  # the vote is on this amendment of the proposal
+    choice: VoteChoice
+
+
+async def vote_of(work: Work, activity: vocab.Activity) -> RemoteVote | None:
+    """The vote a `Create(Note)` casts, with receive_create_note's checks (attribution, reply
+    target, option); None when it is no vote of ours (a reply, a note about something else)."""
+    found = await _note_for_us(work, activity)
+    if found is None:
+        return None
+    obj, _, proposal_id, amendment_id = found
+    if obj.name is None or (obj.content or "").strip():
+        return None
+    choice = vocab.choice_of_option(obj.name, proposals.node_language(work.fed))
+    if choice is None:
+        raise Invalid(f"unknown option {obj.name[:50]!r}")
+    return RemoteVote(RemoteParticipant(activity.actor), proposal_id, amendment_id, choice)
+
+
+async def apply_vote(tx, clock, vote: RemoteVote) -> None:
+    """The vote through the node's use case (debate open, one per actor, a new choice
+    replaces the old); a DomainError says why it does not count."""
+    if vote.amendment_id is not None:
+        await services.vote_on_amendment(tx, clock, vote.actor, vote.amendment_id, vote.choice)
+    else:
+        await services.cast_vote(tx, clock, vote.actor, vote.proposal_id, vote.choice)
+
+
 async def receive_create_note(work: Work, activity: vocab.Activity) -> None:
     found = await _note_for_us(work, activity)
     if found is None:
@@ -130,10 +165,7 @@ async def receive_create_note(work: Work, activity: vocab.Activity) -> None:
         if choice is None:
             raise Invalid(f"unknown option {obj.name[:50]!r}")
         async with work.transaction() as tx:
-            if amendment_id is not None:
-                await services.vote_on_amendment(tx, fed.clock, actor, amendment_id, choice)
-            else:
-                await services.cast_vote(tx, fed.clock, actor, proposal_id, choice)
+            await apply_vote(tx, fed.clock, RemoteVote(actor, proposal_id, amendment_id, choice))
         return None
     # A reply (to the proposal's poll, or to one of its amendments' polls) is an argument.
     text = html_to_text(obj.content or "")

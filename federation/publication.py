@@ -45,6 +45,8 @@ class Publication:
     object_ap_id: str | None = None  # what it is about (required to debounce)
     is_public: bool = True  # listed in the actor's outbox
     debounce: timedelta | None = None  # hold it this long; a later one rewrites it meanwhile
+    # Rendered when its debounce window closes (tally_updates.py); until then, a placeholder.
+    render_at_window_end: bool = False
 
 
 class Context:

@@ -304,6 +304,13 @@ def to_ap_amendment_question(uris: Uris, amendment: Amendment, *, proposal: Prop
     return doc
 
 
+def to_ap_pending_update(activity_id: str, actor: str, question_id: str) -> dict:
+    """What a tally Update says until its debounce window closes: the Question by id only
+    (stored, never delivered: federation/tally_updates.py renders it when the window ends)."""
+    return {"@context": AS_CONTEXT, "id": activity_id, "type": "Update", "actor": actor,
+            "object": question_id}
+
+
 def to_ap_update_question(activity_id: str, question: dict, *,
                           published: str | None = None) -> dict:
     """Update(Question) by the Group. Tally updates carry no `updated` and no `published`

@@ -95,6 +95,18 @@ class InboxRepo:
             (state, error, to_text(at), message_id),
         )
 
+    async def finish_many(self, message_ids: list[int], state: str, at: datetime) -> None:
+        """`finish` for several messages at once, without an error (a batch's processed ones)."""
+        if state not in FINAL_STATES:
+            raise ValueError(f"not a final state: {state}")
+        for start in range(0, len(message_ids), 500):  # under SQLite's bound parameters
+            chunk = message_ids[start:start + 500]
+            await self.conn.execute(
+                "UPDATE inbox_messages SET state = ?, error = NULL, finished_at = ?,"
+                f" locked_until = NULL WHERE id IN ({', '.join('?' * len(chunk))})",
+                (state, to_text(at), *chunk),
+            )
+
     async def reschedule(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         await self.conn.execute(
             "UPDATE inbox_messages SET next_attempt_at = ?, error = ?, locked_until = NULL"

@@ -124,6 +124,8 @@ async def test_a_new_proposal_goes_to_followers_as_create_question_and_votes_as_
     await _vote(alpha, bob, proposal_id, VoteChoice.FOR)
     await _vote(alpha, bob, proposal_id, VoteChoice.AGAINST)
     await fanout.run_once(alpha.fed.deps)
+    alpha.clock.advance(minutes=1)  # the debounce window closes: the Update gets its totals
+    await fanout.run_once(alpha.fed.deps)
 
     # Then the Group sent Create(Question), and one Update(Question) with the latest totals,
     # without `updated` (Mastodon would take it for an edit) and without who voted what

@@ -11,7 +11,7 @@ import markdown
 import nh3
 import pytest
 
-from node.rules import MAX_ARGUMENT, MAX_PROPOSAL_BODY
+from node.content_rules import MAX_ARGUMENT, MAX_PROPOSAL_BODY
 from tests.web.deliberation_support import add_member, open_debate, submit
 from web import demo, render
 from web.render import LINK_SCAN, LINK_SCAN_BUDGET, MAX_LINK_SPAN, MAX_NESTING
