@@ -65,14 +65,17 @@ async def _remote_tally(alpha, proposal_id: int):
 
 
 def _count_transactions(monkeypatch, db) -> list[int]:
+    """Write transactions asked of the database: lent ones and write jobs (a job queued alone
+    is a transaction of its own; jobs queued together could only share one)."""
     opened = [0]
-    transaction = db.transaction
+    for name in ("transaction", "write"):
+        original = getattr(db, name)
 
-    def counting(*args, **kwargs):
-        opened[0] += 1
-        return transaction(*args, **kwargs)
+        def counting(*args, _original=original, **kwargs):
+            opened[0] += 1
+            return _original(*args, **kwargs)
 
-    monkeypatch.setattr(db, "transaction", counting)
+        monkeypatch.setattr(db, name, counting)
     return opened
 
 
