@@ -17,6 +17,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from node.origins import DEFAULT_PORTS
+
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 PublicKey = rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
@@ -27,7 +29,6 @@ MAX_FIELD_CHARS = 8 * 1024
 MAX_COVERED = 32
 
 RFC9421_LABEL = "sig1"  # Fedify's label; the label itself is not signed
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 class SignatureFailure(StrEnum):
@@ -160,7 +161,8 @@ def normal_authority(authority: str, scheme: str) -> str:
     """RFC 9421 §2.2.3: lower-case host, default port omitted."""
     authority = authority.lower()
     host, colon, port = authority.rpartition(":")
-    return host if colon and port == _DEFAULT_PORTS.get(scheme) else authority
+    default = DEFAULT_PORTS.get(scheme)
+    return host if colon and default is not None and port == str(default) else authority
 
 
 def check_window(at: datetime, now: datetime, window: timedelta, what: str) -> None:
