@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
 from . import blocks, vocab
@@ -156,7 +157,8 @@ class Fetcher:
     def __init__(self, session: aiohttp.ClientSession, settings: Settings, *, user_agent: str,
                  allow_http: bool, signer: Signer, scheme_for: Callable[[str], Awaitable[str]],
                  remember_scheme: Callable[[str, str], Awaitable[None]],
-                 blocked: Callable[[str], bool] | None = None):
+                 blocked: Callable[[str], bool] | None = None,
+                 resolver: AbstractResolver | None = None):
         self.session = session
         # Domain blocks (federation/blocks.py merges the config's and the table's).
         self.blocked = blocked or (lambda host: is_blocked(host, settings.blocked_domains))
@@ -167,10 +169,9 @@ class Fetcher:
         self.scheme_for = scheme_for
         self.remember_scheme = remember_scheme
         self.get_limiter = HostLimiter(FETCH_PER_HOST)
-        connector = session.connector
-        # The session's own resolver, so that what we check is what it will connect to
-        # (tests map *.test names to 127.0.0.1 through a FakeResolver).
-        self._resolver = getattr(connector, "_resolver", None) or DefaultResolver()
+        # The resolver the session's connector uses, given by whoever built the session, so
+        # that what we check is what it connects to (tests map *.test names to 127.0.0.1).
+        self.resolver = resolver or DefaultResolver()
 
     # -- destination checks
 
@@ -190,7 +191,7 @@ class Fetcher:
             addresses = [ipaddress.ip_address(host).compressed]
         except ValueError:
             try:
-                resolved = await self._resolver.resolve(host, port, socket.AF_UNSPEC)
+                resolved = await self.resolver.resolve(host, port, socket.AF_UNSPEC)
             except OSError:
                 raise FetchError(f"DNS name not found: {host}", permanent=True) from None
             addresses = [entry["host"] for entry in resolved]

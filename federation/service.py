@@ -11,6 +11,7 @@ import time
 from datetime import datetime, timedelta
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from node.ports import Clock
 from storage.db import Database
@@ -39,7 +40,8 @@ class FederationService:
     def __init__(self, *, settings: Settings, base_url: str, node_name: str,
                  registration_open: bool, database: Database, clock: Clock,
                  session: aiohttp.ClientSession, rng: random.Random | None = None,
-                 language: str = "fr", monotonic=time.monotonic):
+                 language: str = "fr", monotonic=time.monotonic,
+                 resolver: AbstractResolver | None = None):
         self.settings = settings
         self.db = database
         self.clock = clock
@@ -56,7 +58,7 @@ class FederationService:
             # A node published over plain http is a development node: its peers are too.
             allow_http=uris.origin[0] == "http",
             signer=self._sign, scheme_for=self.schemes.get, remember_scheme=self.schemes.remember,
-            blocked=self.blocked,
+            blocked=self.blocked, resolver=resolver,
         )
         self.remote = RemoteActors(
             db=database, clock=clock, uris=uris, fetcher=self.fetcher,

@@ -75,7 +75,8 @@ async def make_node(tmp_path, fake_dns, node_databases):
         http_client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         sessions.append(http_client)
         clock = FrozenClock()
-        app = share_compiled_templates(create_app(config, http_client=http_client, clock=clock))
+        app = share_compiled_templates(create_app(config, http_client=http_client, clock=clock,
+                                                     resolver=fake_dns))
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         fake_dns.register(host, server.port)

@@ -8,6 +8,8 @@ import sqlite3
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
 
 from federation.keys import generate_actor_keys
 from federation.response_cache import HeldResponses
@@ -60,8 +62,11 @@ async def ensure_node_keys(database: Database, clock: Clock) -> bool:
 
 
 def create_app(
-    config: Config, *, http_client: aiohttp.ClientSession | None = None, clock: Clock | None = None
+    config: Config, *, http_client: aiohttp.ClientSession | None = None, clock: Clock | None = None,
+    resolver: AbstractResolver | None = None,
 ) -> web.Application:
+    """The node's application. An injected `http_client` comes with the `resolver` its
+    connector uses (federation checks destinations with it); without one, both are made here."""
     https = config.node.base_url.startswith("https://")
     app = web.Application(
         middlewares=[
@@ -79,6 +84,7 @@ def create_app(
     app.on_response_prepare.append(edge_headers)
     app[appkeys.CONFIG] = config
     app[appkeys.CLOCK] = clock or SystemClock()
+    app[appkeys.RESOLVER] = resolver or DefaultResolver()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
     app[appkeys.TEMPLATES] = Templates(config, app[appkeys.TRANSLATIONS])
     setup_limiters(app)
@@ -111,6 +117,7 @@ def _http_client_ctx(injected: aiohttp.ClientSession | None):
     async def ctx(app: web.Application):
         # One client for every outgoing request; federation wraps it with its SSRF guard.
         client = injected or aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(resolver=app[appkeys.RESOLVER]),
             headers={"User-Agent": USER_AGENT},
             timeout=aiohttp.ClientTimeout(total=app[appkeys.CONFIG].federation.fetch_timeout_seconds),
         )
@@ -128,7 +135,7 @@ async def _federation_ctx(app: web.Application):
         settings=config.federation, base_url=config.node.base_url, node_name=config.node.name,
         registration_open=config.node.registration == "open", database=app[appkeys.DATABASE],
         clock=app[appkeys.CLOCK], session=app[appkeys.HTTP_CLIENT],
-        language=config.node.default_language,
+        resolver=app[appkeys.RESOLVER], language=config.node.default_language,
     )
     await federation.blocked.refresh()  # domain blocks hold from the first request
     app[appkeys.FEDERATION] = federation

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 
 from node.ports import Clock
 
@@ -22,6 +23,8 @@ CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", "Database")
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+# The resolver HTTP_CLIENT connects through: federation checks destinations with the same one.
+RESOLVER = web.AppKey("resolver", AbstractResolver)
 TRANSLATIONS = web.AppKey("translations", "Translations")
 TEMPLATES = web.AppKey("templates", "Templates")
 WORKERS = web.AppKey("workers", "Workers")

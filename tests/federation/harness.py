@@ -82,7 +82,8 @@ async def make_fed_node(tmp_path, fake_dns, node_databases):
         await node_databases.prepare(config.storage.database_path)
         client = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=fake_dns))
         clock = FrozenClock()
-        app = share_compiled_templates(create_app(config, http_client=client, clock=clock))
+        app = share_compiled_templates(create_app(config, http_client=client, clock=clock,
+                                                     resolver=fake_dns))
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         fake_dns.register(host, server.port)

@@ -177,7 +177,7 @@ class MapResolver(AbstractResolver):
 ])
 async def test_destinations_must_resolve_to_public_addresses(make_fed_node, url, refused):
     alpha = await make_fed_node("alpha", allow_private_addresses=False)
-    alpha.fed.fetcher._resolver = MapResolver({
+    alpha.fed.fetcher.resolver = MapResolver({
         "public.test": "93.184.216.34", "loopback.test": "127.0.0.1", "private.test": "192.168.1.2",
         "linklocal.test": "169.254.169.254", "multicast.test": "224.0.0.1",
         "mapped.test": "::ffff:127.0.0.1",
