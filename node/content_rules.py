@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from .errors import Conflict, Invalid
 from .model import Amendment, AmendmentDraft, Article, ProposalDraft, ProposalVersion, Source
 from .rules import MAX_TITLE, MIN_TITLE, check_text
+from .text import normalise_text
 
 MAX_PROPOSAL_BODY = 20_000
 MAX_ARTICLES = 100
@@ -31,7 +32,7 @@ MIN_REASON, MAX_REASON = 3, 1_000
 
 def check_url(url: str, *, field: str = "url") -> str:
     """An absolute http(s) URL with a host, no credentials, no spaces or control characters."""
-    url = url.strip()
+    url = normalise_text(url, field=field).strip()
     if not url or len(url) > MAX_URL:
         raise Invalid(f"a link has 1 to {MAX_URL} characters", field=field)
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):

@@ -33,6 +33,7 @@ from .model import (
     RemoteParticipant,
     Role,
 )
+from .text import normalise_text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -99,7 +100,7 @@ def check_slug(slug: str) -> str:
 
 
 def check_text(value: str, *, field: str, min_len: int, max_len: int) -> str:
-    value = value.strip()
+    value = normalise_text(value, field=field).strip()
     if len(value) < min_len:
         raise Invalid(f"{field} must have at least {min_len} characters", field=field)
     if len(value) > max_len:

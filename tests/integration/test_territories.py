@@ -548,7 +548,7 @@ async def test_a_backfill_page_keeps_the_territorys_own_items_and_stays_on_its_o
 
 async def _beta_asks_to_follow_alpha(make_fed_node):
     alpha, beta, _ = await _two_territories(make_fed_node, manual_node_follow_approval=True)
-    await territories.follow_territory(beta.fed, ALPHA_NODE)
+    await territories.follow_territory(beta.fed.deps, ALPHA_NODE)
     await settle(alpha, beta)
     return alpha, beta, beta.fed.local.node().ap_id
 
