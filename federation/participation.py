@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 from node import services
 from node.errors import Forbidden, Invalid, NotFound
 from node.model import RemoteParticipant, Stance, VoteChoice
+from node.text import strip_forbidden
 from storage.repos.appreciations import AppreciationRepo
 from storage.repos.arguments import ArgumentRepo
 
@@ -70,7 +71,7 @@ def html_to_text(content: str) -> str:
     parser = _Text()
     parser.feed(content)
     parser.close()
-    text = "".join(parser.parts)
+    text = strip_forbidden("".join(parser.parts))  # node/text.py's rule, as remote text
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

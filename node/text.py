@@ -34,3 +34,11 @@ def normalise_text(value: str, *, field: str) -> str:
                       f"(U+{ord(found.group()):04X}): only text, tabs and line breaks are "
                       "accepted", field=field)
     return value
+
+
+def strip_forbidden(value: str) -> str:
+    """The same rule for remote text, which is cleaned rather than refused (a peer's reply
+    is not lost for a stray control character): line breaks become LF, the rest is dropped."""
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _FORBIDDEN_IN_TEXT.sub("", value)

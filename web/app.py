@@ -84,14 +84,13 @@ def create_app(
     app.on_response_prepare.append(edge_headers)
     app[appkeys.CONFIG] = config
     app[appkeys.CLOCK] = clock or SystemClock()
-    app[appkeys.RESOLVER] = resolver or DefaultResolver()
     app[appkeys.TRANSLATIONS] = Translations.load(config.node.default_language)
     app[appkeys.TEMPLATES] = Templates(config, app[appkeys.TRANSLATIONS])
     setup_limiters(app)
     app[PASSWORD_HASHING] = PasswordHashing()
     app.on_cleanup.append(_close_hashing)
     app.cleanup_ctx.append(_database_ctx)
-    app.cleanup_ctx.append(_http_client_ctx(http_client))
+    app.cleanup_ctx.append(_http_client_ctx(http_client, resolver))
     app.cleanup_ctx.append(_federation_ctx)
     app.cleanup_ctx.append(_workers_ctx)
     setup_routes(app)
@@ -113,8 +112,11 @@ async def _database_ctx(app: web.Application):
     await database.close()
 
 
-def _http_client_ctx(injected: aiohttp.ClientSession | None):
+def _http_client_ctx(injected: aiohttp.ClientSession | None,
+                    resolver: AbstractResolver | None):
     async def ctx(app: web.Application):
+        # Made on the running loop (aiohttp's resolvers take it when they are built).
+        app[appkeys.RESOLVER] = resolver or DefaultResolver()
         # One client for every outgoing request; federation wraps it with its SSRF guard.
         client = injected or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(resolver=app[appkeys.RESOLVER]),

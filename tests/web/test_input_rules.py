@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 from tests.api.world import Stored, build_world
 from tests.web.deliberation_support import Visitor
 from tests.web.test_edge_headers import signed_in_paths
+from federation.participation import html_to_text
+from node.text import forbidden_character
 from web import cli
 
 CONTROLS = ("\x00début", "milieu\x00fin", "a\x1b[31mrouge", "a\x7fb", "a\x85b")
@@ -136,3 +138,10 @@ def test_a_config_file_that_is_not_utf8_is_one_line_and_status_2(tmp_path, capsy
     err = capsys.readouterr().err
     assert status == 2
     assert err == f"thc-node: configuration error: {path}: not UTF-8 text (byte 0xe9 at offset 51)\n"
+
+
+def test_remote_text_follows_the_same_rule_cleaned_rather_than_refused():
+    # A peer's reply keeps its words; the control characters go, line breaks become LF
+    text = html_to_text("<p>#pour\x00 les\x1b[31m pistes\x85</p><p>ligne\rsuivante</p>")
+    assert text == "#pour les[31m pistes\n\nligne\nsuivante"
+    assert forbidden_character(text) is None
