@@ -209,11 +209,15 @@ async def get_version(call: Call) -> dict[str, Any]:
     return version_json(version)
 
 
+async def _proposal_page(call: Call, list_page, item_json) -> dict[str, Any]:
+    """One page of a proposal's history, amendments or votes, as the viewer may see them."""
+    page = await list_page(call.reader, call.path["proposal_id"], after=call.query["after"],
+                           limit=call.query["limit"], viewer=call.viewer)
+    return page_json(page, item_json)
+
+
 async def list_history(call: Call) -> dict[str, Any]:
-    page = await services.list_history(call.reader, call.path["proposal_id"],
-                                       after=call.query["after"], limit=call.query["limit"],
-                                       viewer=call.viewer)
-    return page_json(page, history_json)
+    return await _proposal_page(call, services.list_history, history_json)
 
 
 # --- Arguments -----------------------------------------------------------------------------
@@ -283,10 +287,8 @@ async def _amendment_json(reader, amendment_id: int) -> dict[str, Any]:
 
 
 async def list_amendments(call: Call) -> dict[str, Any]:
-    page = await services.list_amendments(call.reader, call.path["proposal_id"],
-                                          after=call.query["after"], limit=call.query["limit"],
-                                          viewer=call.viewer)
-    return page_json(page, lambda summary: amendment_json(summary.amendment, summary.tally))
+    return await _proposal_page(call, services.list_amendments,
+                                lambda summary: amendment_json(summary.amendment, summary.tally))
 
 
 async def propose_amendment(call: Call) -> dict[str, Any]:
@@ -359,10 +361,7 @@ async def withdraw_vote(call: Call) -> None:
 
 
 async def list_votes(call: Call) -> dict[str, Any]:
-    page = await services.list_votes(call.reader, call.path["proposal_id"],
-                                     after=call.query["after"], limit=call.query["limit"],
-                                     viewer=call.viewer)
-    return page_json(page, vote_json)
+    return await _proposal_page(call, services.list_votes, vote_json)
 
 
 # --- Answers -------------------------------------------------------------------------------
