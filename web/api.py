@@ -301,32 +301,30 @@ async def propose_amendment(call: Call) -> dict[str, Any]:
 
 
 async def vote_on_amendment(call: Call) -> dict[str, Any]:
-    amendment_id = call.path["amendment_id"]
-    async with call.transaction() as tx:
-        await services.vote_on_amendment(tx, call.clock, call.member, amendment_id,
-                                         VoteChoice(call.body["choice"]))
-        return await _amendment_json(tx, amendment_id)
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.vote_on_amendment(
+        tx, call.clock, call.member, amendment_id, VoteChoice(call.body["choice"])))
 
 
 async def integrate_amendment(call: Call) -> dict[str, Any]:
-    amendment_id = call.path["amendment_id"]
-    async with call.transaction() as tx:
-        await services.integrate_amendment(tx, call.clock, call.member, amendment_id)
-        return await _amendment_json(tx, amendment_id)
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.integrate_amendment(
+        tx, call.clock, call.member, amendment_id))
 
 
 async def reject_amendment(call: Call) -> dict[str, Any]:
-    amendment_id = call.path["amendment_id"]
-    async with call.transaction() as tx:
-        await services.reject_amendment(tx, call.clock, call.member, amendment_id,
-                                        call.body["reason"])
-        return await _amendment_json(tx, amendment_id)
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.reject_amendment(
+        tx, call.clock, call.member, amendment_id, call.body["reason"]))
 
 
 async def withdraw_amendment(call: Call) -> dict[str, Any]:
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.withdraw_amendment(
+        tx, call.clock, call.member, amendment_id))
+
+
+async def _act_on_amendment(call: Call, act) -> dict[str, Any]:
+    """Run `act(tx, amendment_id)`, then answer with the amendment as it stands after it."""
     amendment_id = call.path["amendment_id"]
     async with call.transaction() as tx:
-        await services.withdraw_amendment(tx, call.clock, call.member, amendment_id)
+        await act(tx, amendment_id)
         return await _amendment_json(tx, amendment_id)
 
 
