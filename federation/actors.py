@@ -109,14 +109,7 @@ class RemoteActors:
                     await RemoteRepo(tx.conn).mark_gone(url)
                 self.forget(url)
             raise
-        try:
-            document = vocab.from_ap_actor(raw)
-        except vocab.MalformedActivity as exc:
-            raise FetchError(exc.reason, permanent=True) from None
-        # The inbox must belong to the actor's origin, or anyone could redirect its mail.
-        if origin_of(document.inbox) != origin_of(document.id):
-            raise FetchError("actor inbox is on another origin", permanent=True)
-        return document
+        return _actor_document(raw)
 
     async def _store(self, document: vocab.ActorDocument,
                      key: vocab.PublicKey | None) -> RemoteActor:
@@ -171,12 +164,7 @@ class RemoteActors:
                 raise FetchError("key owner is on another origin", permanent=True)
             document = await self._fetch_actor(owner_id)
         else:
-            try:
-                document = vocab.from_ap_actor(raw)
-            except vocab.MalformedActivity as exc:
-                raise FetchError(exc.reason, permanent=True) from None
-            if origin_of(document.inbox) != origin_of(document.id):
-                raise FetchError("actor inbox is on another origin", permanent=True)
+            document = _actor_document(raw)
         key = document.key(key_id)
         if key is None:
             raise FetchError("the owner's actor does not list this key", permanent=True)
@@ -286,3 +274,15 @@ class SignatureSchemes:
         self._cache.move_to_end(host)
         while len(self._cache) > _SCHEME_CACHE_SIZE:
             self._cache.popitem(last=False)
+
+
+def _actor_document(raw: dict) -> vocab.ActorDocument:
+    """The fetched actor, refused (permanently) when malformed or its inbox is elsewhere."""
+    try:
+        document = vocab.from_ap_actor(raw)
+    except vocab.MalformedActivity as exc:
+        raise FetchError(exc.reason, permanent=True) from None
+    # The inbox must belong to the actor's origin, or anyone could redirect its mail.
+    if origin_of(document.inbox) != origin_of(document.id):
+        raise FetchError("actor inbox is on another origin", permanent=True)
+    return document

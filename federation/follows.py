@@ -67,25 +67,30 @@ async def pending_followers(fed: Deps, local: LocalActor,
 
 async def approve_follower(fed: Deps, local: LocalActor, follower_ap_id: str) -> None:
     """Accept a pending follower (node-to-node follows under manual approval)."""
-    follower = await fed.remote.get(follower_ap_id)
-    async with fed.db.transaction() as tx:
-        repo = FollowRepo(tx.conn)
-        row = await repo.find_follower(local.owner, follower_ap_id)
-        if row is None:
-            raise NotFound("no such follow request")
+    async def accept(repo: FollowRepo, row: Follower) -> None:
         if row.state == "accepted":
             raise Conflict("this follower is already accepted")
         await repo.accept_follower(row.id, fed.now())
-        await queue_response(fed, tx.conn, "Accept", local, follower, row.follow_ap_id)
+
+    await _answer_follower(fed, local, follower_ap_id, "Accept", accept,
+                           missing="no such follow request")
 
 
 async def reject_follower(fed: Deps, local: LocalActor, follower_ap_id: str) -> None:
     """Refuse a follow request, or remove an accepted follower; either way tell them."""
-    follower = await fed.remote.get(follower_ap_id)
+    await _answer_follower(fed, local, follower_ap_id, "Reject",
+                           lambda repo, row: repo.delete_follower(row.id),
+                           missing="no such follower")
+
+
+async def _answer_follower(fed: Deps, local: LocalActor, follower_ap_id: str, kind: str,
+                           change, *, missing: str) -> None:
+    """Apply `change(repo, row)` to the follower's row, then queue the Accept or Reject."""
+    follower = await fed.remote.get(follower_ap_id)  # network first, outside the transaction
     async with fed.db.transaction() as tx:
         repo = FollowRepo(tx.conn)
         row = await repo.find_follower(local.owner, follower_ap_id)
         if row is None:
-            raise NotFound("no such follower")
-        await repo.delete_follower(row.id)
-        await queue_response(fed, tx.conn, "Reject", local, follower, row.follow_ap_id)
+            raise NotFound(missing)
+        await change(repo, row)
+        await queue_response(fed, tx.conn, kind, local, follower, row.follow_ap_id)

@@ -61,17 +61,22 @@ class ResidentVerified(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ApiTokenIssued(Event):
+class ApiTokenEvent(Event):
+    """What an API token's issue and revocation both record."""
+
     member_id: int
     token_id: int
     label: str
 
 
 @dataclass(frozen=True, slots=True)
-class ApiTokenRevoked(Event):
-    member_id: int
-    token_id: int
-    label: str
+class ApiTokenIssued(ApiTokenEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRevoked(ApiTokenEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,9 @@ class DebateSettingsChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class DebateRoleAssigned(Event):
+class DebateRoleEvent(Event):
+    """Who holds which role in which debate: what assigning and removing it both record."""
+
     debate_id: int
     slug: str
     member_id: int
@@ -148,12 +155,13 @@ class DebateRoleAssigned(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class DebateRoleRemoved(Event):
-    debate_id: int
-    slug: str
-    member_id: int
-    username: str
-    role: str
+class DebateRoleAssigned(DebateRoleEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DebateRoleRemoved(DebateRoleEvent):
+    pass
 
 
 # --- Proposals -------------------------------------------------------------------------------
@@ -196,7 +204,9 @@ class ProposalStatusChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class CoauthorAdded(Event):
+class CoauthorEvent(Event):
+    """A proposal's co-author: what adding and removing one both record."""
+
     proposal_id: int
     debate_id: int
     participant_id: int
@@ -205,12 +215,13 @@ class CoauthorAdded(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class CoauthorRemoved(Event):
-    proposal_id: int
-    debate_id: int
-    participant_id: int
-    member_id: int | None
-    username: str | None
+class CoauthorAdded(CoauthorEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CoauthorRemoved(CoauthorEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +257,16 @@ class ProposalAnswered(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ArgumentPosted(Event):
+class ArgumentEvent(Event):
+    """The argument an event is about, and where it stands."""
+
     argument_id: int
     proposal_id: int
     debate_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentPosted(ArgumentEvent):
     author_participant_id: int
     author_member_id: int | None
     stance: str
@@ -257,46 +274,47 @@ class ArgumentPosted(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ArgumentEdited(Event):
-    argument_id: int
-    proposal_id: int
-    debate_id: int
+class ArgumentEdited(ArgumentEvent):
     body: str
 
 
 @dataclass(frozen=True, slots=True)
-class ArgumentWithdrawn(Event):
-    argument_id: int
-    proposal_id: int
-    debate_id: int
+class ArgumentWithdrawn(ArgumentEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
-class ArgumentMarkedUseful(Event):
-    argument_id: int
-    proposal_id: int
-    debate_id: int
+class UsefulMarkEvent(ArgumentEvent):
+    """Who marked (or unmarked) an argument as useful."""
+
     participant_id: int
     member_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
-class ArgumentUsefulMarkRemoved(Event):
-    argument_id: int
-    proposal_id: int
-    debate_id: int
-    participant_id: int
-    member_id: int | None
+class ArgumentMarkedUseful(UsefulMarkEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentUsefulMarkRemoved(UsefulMarkEvent):
+    pass
 
 
 # --- Amendments ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class AmendmentProposed(Event):
+class AmendmentEvent(Event):
+    """The amendment an event is about, and where it stands."""
+
     amendment_id: int
     proposal_id: int
     debate_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AmendmentProposed(AmendmentEvent):
     author_participant_id: int
     author_member_id: int | None
     article_number: int | None  # None: the body
@@ -307,28 +325,20 @@ class AmendmentProposed(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class AmendmentIntegrated(Event):
-    amendment_id: int
-    proposal_id: int
-    debate_id: int
+class AmendmentIntegrated(AmendmentEvent):
     article_number: int | None
     text: str
     new_version: int
 
 
 @dataclass(frozen=True, slots=True)
-class AmendmentRejected(Event):
-    amendment_id: int
-    proposal_id: int
-    debate_id: int
+class AmendmentRejected(AmendmentEvent):
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
-class AmendmentWithdrawn(Event):
-    amendment_id: int
-    proposal_id: int
-    debate_id: int
+class AmendmentWithdrawn(AmendmentEvent):
+    pass
 
 
 # --- Votes -----------------------------------------------------------------------------------
@@ -358,10 +368,7 @@ class VoteWithdrawn(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class AmendmentVoteCast(Event):
-    amendment_id: int
-    proposal_id: int
-    debate_id: int
+class AmendmentVoteCast(AmendmentEvent):
     participant_id: int
     member_id: int | None
     participant_class: str
@@ -373,7 +380,9 @@ class AmendmentVoteCast(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ContentHidden(Event):
+class ModerationEvent(Event):
+    """A moderation action on one contribution: what hiding and unhiding both record."""
+
     action_id: int
     debate_id: int
     proposal_id: int
@@ -383,14 +392,20 @@ class ContentHidden(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ContentUnhidden(Event):
-    action_id: int
-    debate_id: int
-    proposal_id: int
-    target_kind: str
-    target_id: int
-    reason: str
+class ContentHidden(ModerationEvent):
+    pass
 
+
+@dataclass(frozen=True, slots=True)
+class ContentUnhidden(ModerationEvent):
+    pass
+
+
+# Bases that only share fields between events: never appended, so not in EVENT_TYPES.
+SHARED_FIELD_BASES: tuple[type[Event], ...] = (
+    ApiTokenEvent, DebateRoleEvent, CoauthorEvent, ArgumentEvent, UsefulMarkEvent,
+    AmendmentEvent, ModerationEvent,
+)
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls

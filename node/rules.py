@@ -78,25 +78,22 @@ def _has_role(actor: Actor, *roles: Role) -> bool:
 
 
 def check_username(username: str) -> str:
-    if not USERNAME_RE.fullmatch(username):
-        raise Invalid(
-            "username must be 2 to 30 characters: lowercase letters, digits or _",
-            field="username",
-        )
-    if username in RESERVED_NAMES:
-        raise Invalid(f"username {username!r} is reserved", field="username")
-    return username
+    return _check_name(username, USERNAME_RE, field="username",
+                       shape="2 to 30 characters: lowercase letters, digits or _")
 
 
 def check_slug(slug: str) -> str:
-    if not SLUG_RE.fullmatch(slug):
-        raise Invalid(
-            "slug must be 1 to 60 characters: lowercase letters, digits or inner hyphens",
-            field="slug",
-        )
-    if slug in RESERVED_NAMES:
-        raise Invalid(f"slug {slug!r} is reserved", field="slug")
-    return slug
+    return _check_name(slug, SLUG_RE, field="slug",
+                       shape="1 to 60 characters: lowercase letters, digits or inner hyphens")
+
+
+def _check_name(value: str, pattern: re.Pattern[str], *, field: str, shape: str) -> str:
+    """A name that appears in URLs: of the pattern's shape, and none of the reserved words."""
+    if not pattern.fullmatch(value):
+        raise Invalid(f"{field} must be {shape}", field=field)
+    if value in RESERVED_NAMES:
+        raise Invalid(f"{field} {value!r} is reserved", field=field)
+    return value
 
 
 def check_text(value: str, *, field: str, min_len: int, max_len: int) -> str:

@@ -209,11 +209,15 @@ async def get_version(call: Call) -> dict[str, Any]:
     return version_json(version)
 
 
+async def _proposal_page(call: Call, list_page, item_json) -> dict[str, Any]:
+    """One page of a proposal's history, amendments or votes, as the viewer may see them."""
+    page = await list_page(call.reader, call.path["proposal_id"], after=call.query["after"],
+                           limit=call.query["limit"], viewer=call.viewer)
+    return page_json(page, item_json)
+
+
 async def list_history(call: Call) -> dict[str, Any]:
-    page = await services.list_history(call.reader, call.path["proposal_id"],
-                                       after=call.query["after"], limit=call.query["limit"],
-                                       viewer=call.viewer)
-    return page_json(page, history_json)
+    return await _proposal_page(call, services.list_history, history_json)
 
 
 # --- Arguments -----------------------------------------------------------------------------
@@ -283,10 +287,8 @@ async def _amendment_json(reader, amendment_id: int) -> dict[str, Any]:
 
 
 async def list_amendments(call: Call) -> dict[str, Any]:
-    page = await services.list_amendments(call.reader, call.path["proposal_id"],
-                                          after=call.query["after"], limit=call.query["limit"],
-                                          viewer=call.viewer)
-    return page_json(page, lambda summary: amendment_json(summary.amendment, summary.tally))
+    return await _proposal_page(call, services.list_amendments,
+                                lambda summary: amendment_json(summary.amendment, summary.tally))
 
 
 async def propose_amendment(call: Call) -> dict[str, Any]:
@@ -299,32 +301,30 @@ async def propose_amendment(call: Call) -> dict[str, Any]:
 
 
 async def vote_on_amendment(call: Call) -> dict[str, Any]:
-    amendment_id = call.path["amendment_id"]
-    async with call.transaction() as tx:
-        await services.vote_on_amendment(tx, call.clock, call.member, amendment_id,
-                                         VoteChoice(call.body["choice"]))
-        return await _amendment_json(tx, amendment_id)
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.vote_on_amendment(
+        tx, call.clock, call.member, amendment_id, VoteChoice(call.body["choice"])))
 
 
 async def integrate_amendment(call: Call) -> dict[str, Any]:
-    amendment_id = call.path["amendment_id"]
-    async with call.transaction() as tx:
-        await services.integrate_amendment(tx, call.clock, call.member, amendment_id)
-        return await _amendment_json(tx, amendment_id)
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.integrate_amendment(
+        tx, call.clock, call.member, amendment_id))
 
 
 async def reject_amendment(call: Call) -> dict[str, Any]:
-    amendment_id = call.path["amendment_id"]
-    async with call.transaction() as tx:
-        await services.reject_amendment(tx, call.clock, call.member, amendment_id,
-                                        call.body["reason"])
-        return await _amendment_json(tx, amendment_id)
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.reject_amendment(
+        tx, call.clock, call.member, amendment_id, call.body["reason"]))
 
 
 async def withdraw_amendment(call: Call) -> dict[str, Any]:
+    return await _act_on_amendment(call, lambda tx, amendment_id: services.withdraw_amendment(
+        tx, call.clock, call.member, amendment_id))
+
+
+async def _act_on_amendment(call: Call, act) -> dict[str, Any]:
+    """Run `act(tx, amendment_id)`, then answer with the amendment as it stands after it."""
     amendment_id = call.path["amendment_id"]
     async with call.transaction() as tx:
-        await services.withdraw_amendment(tx, call.clock, call.member, amendment_id)
+        await act(tx, amendment_id)
         return await _amendment_json(tx, amendment_id)
 
 
@@ -359,10 +359,7 @@ async def withdraw_vote(call: Call) -> None:
 
 
 async def list_votes(call: Call) -> dict[str, Any]:
-    page = await services.list_votes(call.reader, call.path["proposal_id"],
-                                     after=call.query["after"], limit=call.query["limit"],
-                                     viewer=call.viewer)
-    return page_json(page, vote_json)
+    return await _proposal_page(call, services.list_votes, vote_json)
 
 
 # --- Answers -------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from . import cli_accounts, cli_federation
 from .cli_support import (
     EXIT_CONFIG,
     EXIT_ERROR,
-    OPERATOR,
     CliError,
     Subparsers,
     clock,
@@ -27,6 +26,7 @@ from .cli_support import (
     parse_when,
     print_table,
     run_db,
+    run_use_case,
     with_db,
 )
 from .config import ConfigError, Config, check_base_url, load_config
@@ -194,11 +194,7 @@ def cmd_debate_create(args) -> int:
     new = NewDebate(args.slug, args.title, description, parse_when(args.opens_at, "--opens-at"),
                     parse_when(args.closes_at, "--closes-at"))
 
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.create_debate(tx, clock(), OPERATOR, new)
-
-    debate = run_db(args, work)
+    debate = run_use_case(args, services.create_debate, new)
     print(f"created debate {debate.slug} ({debate.status.value})")
     return 0
 
@@ -226,11 +222,7 @@ def cmd_debate_list(args) -> int:
 
 def _debate_transition(target: DebateStatus):
     def command(args) -> int:
-        async def work(db):
-            async with db.transaction() as tx:
-                return await services.change_debate_status(tx, clock(), OPERATOR, args.slug, target)
-
-        debate = run_db(args, work)
+        debate = run_use_case(args, services.change_debate_status, args.slug, target)
         print(f"debate {debate.slug} is {debate.status.value}")
         return 0
 

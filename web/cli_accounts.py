@@ -10,7 +10,17 @@ from node import services
 from node.accounts import NewMember
 from node.model import Role
 
-from .cli_support import OPERATOR, CliError, Subparsers, clock, load, print_table, run_db, with_db
+from .cli_support import (
+    OPERATOR,
+    CliError,
+    Subparsers,
+    clock,
+    load,
+    print_table,
+    run_db,
+    run_use_case,
+    with_db,
+)
 
 
 def _role(value: str) -> Role:
@@ -35,11 +45,7 @@ def cmd_member_add(args) -> int:
     new = NewMember(args.username, args.name or args.username, _role(args.role),
                     args.mandate or "", _read_password(args))
 
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.admit_member(tx, clock(), OPERATOR, new)
-
-    member = run_db(args, work)
+    member = run_use_case(args, services.admit_member, new)
     print(f"added {member.username} ({member.role.value})")
     return 0
 
@@ -72,12 +78,7 @@ def cmd_member_list(args) -> int:
 def cmd_member_set_role(args) -> int:
     role = _role(args.role)
 
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.change_role(tx, clock(), OPERATOR, args.username, role,
-                                              args.mandate)
-
-    member = run_db(args, work)
+    member = run_use_case(args, services.change_role, args.username, role, args.mandate)
     print(f"{member.username} is now {member.role.value}"
           + (f" ({member.mandate})" if member.mandate else ""))
     return 0
@@ -111,24 +112,16 @@ def cmd_member_reset_link(args) -> int:
 def cmd_member_invite(args) -> int:
     from datetime import timedelta
 
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.create_invitation(
-                tx, clock(), OPERATOR, valid_for=timedelta(days=args.days), note=args.note or "")
-
-    invitation, code = run_db(args, work)
+    invitation, code = run_use_case(args, services.create_invitation,
+                                    valid_for=timedelta(days=args.days), note=args.note or "")
     print(code)
     print(f"valid until {invitation.expires_at.isoformat()}", file=sys.stderr)
     return 0
 
 
 def cmd_token_create(args) -> int:
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.issue_api_token(tx, clock(), OPERATOR, args.username,
-                                                  args.label or "")
-
-    print(run_db(args, work))  # only the token on stdout, for scripts
+    # Only the token on stdout, for scripts.
+    print(run_use_case(args, services.issue_api_token, args.username, args.label or ""))
     return 0
 
 
@@ -142,11 +135,7 @@ def cmd_token_list(args) -> int:
 
 
 def cmd_token_revoke(args) -> int:
-    async def work(db):
-        async with db.transaction() as tx:
-            return await services.revoke_api_token(tx, clock(), OPERATOR, args.id)
-
-    token = run_db(args, work)
+    token = run_use_case(args, services.revoke_api_token, args.id)
     print(f"revoked token {token.id} of {token.username}"
           f"{f' ({token.label})' if token.label else ''}; a running node refuses it at once")
     return 0

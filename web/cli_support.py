@@ -44,6 +44,15 @@ def run_db(args, work):
     return asyncio.run(with_db(load(args), work))
 
 
+def run_use_case(args, use_case, *arguments, **options):
+    """Run `use_case(tx, clock, OPERATOR, *arguments, **options)` in one write transaction."""
+    async def work(db):
+        async with db.transaction() as tx:
+            return await use_case(tx, clock(), OPERATOR, *arguments, **options)
+
+    return run_db(args, work)
+
+
 def clock():
     from node.clock import SystemClock
 

@@ -52,13 +52,8 @@ def _closed_message(request: web.Request, detail: ProposalDetail) -> str | None:
 
 async def _own_argument(request: web.Request) -> tuple[Member, Argument, ProposalDetail]:
     """The argument, when the signed-in member wrote it (others get 403, like the use case)."""
-    argument_id = int_param(request, "id")
-    argument = await request.app[appkeys.DATABASE].read().arguments.get(argument_id)
-    member = member_or_login(request, f"/propositions/{argument.proposal_id}")
-    detail = await _detail(request, argument.proposal_id, member)
-    if not rules.may_change_own(member, argument.author):
-        raise Forbidden("only its author changes an argument")
-    return member, argument, detail
+    return await _own_contribution(request, lambda db, id_: db.arguments.get(id_),
+                                   "only its author changes an argument")
 
 
 def _argument_state(request: web.Request, argument: Argument, detail: ProposalDetail) -> str | None:
@@ -136,13 +131,20 @@ async def withdraw_argument(request: web.Request) -> web.StreamResponse:
 
 
 async def _own_amendment(request: web.Request):
-    amendment_id = int_param(request, "id")
-    amendment = await request.app[appkeys.DATABASE].read().amendments.get(amendment_id)
-    member = member_or_login(request, f"/propositions/{amendment.proposal_id}")
-    detail = await _detail(request, amendment.proposal_id, member)
-    if not rules.may_change_own(member, amendment.author):
-        raise Forbidden("only its author withdraws an amendment")
-    return member, amendment, detail
+    return await _own_contribution(request, lambda db, id_: db.amendments.get(id_),
+                                   "only its author withdraws an amendment")
+
+
+async def _own_contribution(request: web.Request, find, refusal: str):
+    """The argument or amendment `find` reads by the path's id, with the signed-in member and
+    its proposal, when that member wrote it (others get 403, like the use cases)."""
+    contribution_id = int_param(request, "id")
+    contribution = await find(request.app[appkeys.DATABASE].read(), contribution_id)
+    member = member_or_login(request, f"/propositions/{contribution.proposal_id}")
+    detail = await _detail(request, contribution.proposal_id, member)
+    if not rules.may_change_own(member, contribution.author):
+        raise Forbidden(refusal)
+    return member, contribution, detail
 
 
 def _render_amendment(request, amendment, detail, *, errors=None, status=200) -> web.Response:

@@ -25,6 +25,13 @@ VERBS = {"masquer": (services.hide_content, "masque"),
          "afficher": (services.unhide_content, "affiche")}
 
 
+async def _proposal_post(request: web.Request):
+    """The proposal's id, the posted form, and the signed-in member (others go to log in)."""
+    proposal_id = int_param(request, "id")
+    post = await request.post()
+    return proposal_id, post, member_or_login(request, f"/propositions/{proposal_id}")
+
+
 def _text(post, name: str) -> str:
     value = post.get(name, "")
     return value if isinstance(value, str) else ""
@@ -50,9 +57,7 @@ async def _act(
 
 async def vote(request: web.Request) -> web.StreamResponse:
     """POST /propositions/{id}/vote: d'accord / mitigé / pas d'accord, changeable while open."""
-    proposal_id = int_param(request, "id")
-    post = await request.post()
-    member = member_or_login(request, f"/propositions/{proposal_id}")
+    proposal_id, post, member = await _proposal_post(request)
     choice = _text(post, "choice")
     _ = translations(request).gettext
     return await _act(
@@ -64,9 +69,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
 
 async def post_argument(request: web.Request) -> web.StreamResponse:
     """POST /propositions/{id}/arguments: for, against or a comment."""
-    proposal_id = int_param(request, "id")
-    post = await request.post()
-    member = member_or_login(request, f"/propositions/{proposal_id}")
+    proposal_id, post, member = await _proposal_post(request)
     stance, body = _text(post, "stance"), _text(post, "argument_body")
     _ = translations(request).gettext
     return await _act(
@@ -131,9 +134,7 @@ async def amendment_form(request: web.Request) -> web.Response:
 
 async def propose_amendment(request: web.Request) -> web.StreamResponse:
     """POST /propositions/{id}/amendements"""
-    proposal_id = int_param(request, "id")
-    post = await request.post()
-    member = member_or_login(request, f"/propositions/{proposal_id}")
+    proposal_id, post, member = await _proposal_post(request)
     article, text, rationale = _text(post, "article"), _text(post, "text"), _text(post, "rationale")
     detail, number, original = await _amendment_target(request, proposal_id, article)
     form = {"text": text, "rationale": rationale}
@@ -210,9 +211,7 @@ async def reject_amendment(request: web.Request) -> web.StreamResponse:
 
 async def answer(request: web.Request) -> web.StreamResponse:
     """POST /propositions/{id}/reponse: a representative answers (or corrects the answer)."""
-    proposal_id = int_param(request, "id")
-    post = await request.post()
-    member = member_or_login(request, f"/propositions/{proposal_id}")
+    proposal_id, post, member = await _proposal_post(request)
     kind, text = _text(post, "answer_kind"), _text(post, "answer_text")
     _ = translations(request).gettext
     return await _act(
@@ -227,9 +226,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
 
 async def change_status(request: web.Request) -> web.StreamResponse:
     """POST /propositions/{id}/statut: moderators and those in charge open the discussion."""
-    proposal_id = int_param(request, "id")
-    post = await request.post()
-    member = member_or_login(request, f"/propositions/{proposal_id}")
+    proposal_id, post, member = await _proposal_post(request)
     status = _text(post, "status")
     _ = translations(request).gettext
     return await _act(

@@ -147,12 +147,8 @@ class ActorDocument:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyDocument:
+class KeyDocument(PublicKey):
     """A standalone key document (GoToSocial-style key ids that are their own URL)."""
-
-    id: str
-    owner: str
-    pem: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from ..events import (
     DebateSettingsChanged,
     DebateStatusChanged,
 )
-from ..model import Actor, Debate, DebateRole, DebateSettings, DebateStatus, NewDebate
+from ..model import Actor, Debate, DebateRole, DebateSettings, DebateStatus, Member, NewDebate
 from ..ports import Clock, Tx
 from .lookup import get_debate, get_member, name_is_free, roles_in
 from .threshold import recheck_debate
@@ -122,13 +122,7 @@ async def assign_debate_role(
     tx: Tx, clock: Clock, actor: Actor, slug: str, username: str, role: DebateRole
 ) -> None:
     """Put a member in charge of a debate, as its moderator or a representative."""
-    rules.require(
-        rules.may_manage_debates(actor),
-        "only administrators, representatives and moderators assign a debate's roles",
-    )
-    debate = await get_debate(tx, slug)
-    member = await get_member(tx, username)
-    role = rules.parse_choice(DebateRole, role, field="role")
+    debate, member, role = await _debate_role_target(tx, actor, slug, username, role)
     rules.check_debate_role_holder(member, role)
     now = clock.now()
     if not await tx.debate_roles.add(debate.id, member.id, role, rules.actor_member_id(actor), now):
@@ -142,16 +136,23 @@ async def assign_debate_role(
 async def remove_debate_role(
     tx: Tx, clock: Clock, actor: Actor, slug: str, username: str, role: DebateRole
 ) -> None:
-    rules.require(
-        rules.may_manage_debates(actor),
-        "only administrators, representatives and moderators assign a debate's roles",
-    )
-    debate = await get_debate(tx, slug)
-    member = await get_member(tx, username)
-    role = rules.parse_choice(DebateRole, role, field="role")
+    debate, member, role = await _debate_role_target(tx, actor, slug, username, role)
     if not await tx.debate_roles.remove(debate.id, member.id, role):
         raise NotFound(f"{username!r} is not {role.value} of {slug!r}")
     await tx.events.append(
         DebateRoleRemoved(clock.now(), rules.by_label(actor), debate.id, slug, member.id,
                           username, role.value)
     )
+
+
+async def _debate_role_target(
+    tx: Tx, actor: Actor, slug: str, username: str, role: DebateRole
+) -> tuple[Debate, Member, DebateRole]:
+    """Check the actor may manage debate roles; the debate, member and role named."""
+    rules.require(
+        rules.may_manage_debates(actor),
+        "only administrators, representatives and moderators assign a debate's roles",
+    )
+    debate = await get_debate(tx, slug)
+    member = await get_member(tx, username)
+    return debate, member, rules.parse_choice(DebateRole, role, field="role")
