@@ -159,7 +159,7 @@ def _as2(document: dict) -> web.Response:
 
 
 async def _negotiated(fed: Deps, request: web.Request, page: str) -> None:
-    """Deps clients get AS2 (signed under authorized fetch); a browser goes to the page
+    """Federation clients get AS2 (signed under authorized fetch); a browser goes to the page
     that shows the object."""
     if not prefers_activity_json(request.headers.get("Accept", "")):
         raise web.HTTPSeeOther(page, headers={"Vary": "Accept"})

@@ -4,7 +4,7 @@ The repositories speak one connection interface (storage/connection.py, aiosqlit
 `async with conn.execute(...) as cur`, `await cur.fetchall()`, `execute_fetchall`). Over this
 class each call runs at once and its awaitable is already done: no thread hop. Our statements
 are indexed and bounded (keyset pages, aggregates over covering indexes): they take tens of
-microseconds, far less than a hop, which under load dominated a page (issue 3's benchmarks).
+microseconds, far less than a hop, which under load dominated a page (measured by the benchmarks).
 
 Two users: the readers, on the loop's thread (in WAL mode a reader never waits for a lock),
 and the write jobs, on the writer's thread (storage/writer.py), where a coroutine over these

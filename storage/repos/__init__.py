@@ -31,7 +31,7 @@ class Repos:
         self.tokens = TokenRepo(conn)
         self.events = EventRepo(conn, on_event)
         self.keys = KeyRepo(conn)
-        # Deliberation (issue 3)
+        # Deliberation
         self.invitations = InvitationRepo(conn)
         self.passwords = PasswordRepo(conn)
         self.sessions = SessionRepo(conn)
@@ -44,7 +44,7 @@ class Repos:
         self.amendments = AmendmentRepo(conn)
         self.votes = VoteRepo(conn, cache)
         self.moderation = ModerationRepo(conn)
-        # The network view (issue 5)
+        # The network view
         self.network = NetworkRepo(conn)
 
     async def cached(self, key, compute):

@@ -1,4 +1,4 @@
-"""Informal appreciations of proposals (a fediverse `Like`): counted, never votes (issue 5)."""
+"""Informal appreciations of proposals (a fediverse `Like`): counted, never votes."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -71,7 +71,7 @@ class ArgumentRepo:
         return _keyset.page([await self.get(r[0]) for r in rows], limit, lambda a: (a.id,))
 
     async def find_by_ap_id(self, ap_id: str) -> Argument | None:
-        """A remote participant's argument by its Note's id (issue 5)."""
+        """A remote participant's argument by its Note's id."""
         async with self.conn.execute(f"{_SELECT} WHERE a.ap_id = ?", (ap_id,)) as cur:
             row = await cur.fetchone()
         return _argument(row) if row else None

@@ -32,7 +32,7 @@ class EventRepo:
     async def append(self, event: Event) -> int:
         if self.on_append is not None:
             self.on_append()
-        async with self.conn.execute(  # lastrowid: RETURNING costs a step more (issue 3)
+        async with self.conn.execute(  # lastrowid: RETURNING costs a step more
             "INSERT INTO events (type, payload, occurred_at) VALUES (?, ?, ?)",
             (type(event).__name__, _encode(event_payload(event)),
              to_text(event.occurred_at)),

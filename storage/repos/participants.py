@@ -1,4 +1,4 @@
-"""Participants: local members and (issue 5) remote actors who take part in debates.
+"""Participants: local members and remote actors who take part in debates.
 
 Also the SQL that joins a participant for display (`ref_columns`/`ref_joins`/`ref_from_row`),
 shared by every repository whose rows have an author or a voter.
@@ -30,7 +30,7 @@ def ref_columns(prefix: str, p: str = "pa", m: str = "pm") -> str:
         f" {p}.ap_id AS {prefix}_ap_id, {m}.username AS {prefix}_username,"
         f" {m}.display_name AS {prefix}_display_name,"
         f" coalesce({m}.is_verified_resident, 0) AS {prefix}_verified,"
-        # A remote participant's handle, from its cached actor (issue 5); one indexed lookup.
+        # A remote participant's handle, from its cached actor; one indexed lookup.
         f" (SELECT '@' || ra.preferred_username || '@' || ra.host FROM remote_actors ra"
         f" WHERE ra.ap_id = {p}.ap_id) AS {prefix}_handle"
     )
@@ -99,7 +99,7 @@ class ParticipantRepo:
         return await self._ref("pa.member_id = ?", member_id)
 
     async def ensure_remote(self, ap_id: str, at: datetime) -> ParticipantRef:
-        """Extension point for issue 5: a fediverse actor taking part."""
+        """A fediverse actor taking part."""
         await self.conn.execute(
             "INSERT INTO participants (kind, ap_id, created_at) VALUES ('remote', ?, ?)"
             " ON CONFLICT (ap_id) DO NOTHING",

@@ -53,7 +53,7 @@ class TokenRepo:
         return row[0] if row else None
 
     async def find_member(self, token_hash: str) -> Member | None:
-        """The token's member, in one statement (each API request asks: issue 3's votes)."""
+        """The token's member, in one statement (each API request asks)."""
         async with self.conn.execute(
             f"SELECT {MEMBER_COLUMNS} FROM members"
             " WHERE id = (SELECT member_id FROM api_tokens WHERE token_hash = ?)",

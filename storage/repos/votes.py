@@ -58,7 +58,7 @@ class VoteRepo:
         return _vote(row) if row else None
 
     async def find_choice(self, proposal_id: int, participant_id: int) -> VoteChoice | None:
-        """Only the current choice: what casting a vote needs (no joins, issue 3)."""
+        """Only the current choice: what casting a vote needs (no joins)."""
         async with self.conn.execute(
             "SELECT choice FROM votes WHERE proposal_id = ? AND participant_id = ?",
             (proposal_id, participant_id),
@@ -71,7 +71,7 @@ class VoteRepo:
         *, replacing: bool,
     ) -> Vote:
         """Insert the vote, or replace the participant's earlier choice (`replacing`, as read in
-        the same transaction). Two plain statements: an upsert cost twice either (issue 3)."""
+        the same transaction). Two plain statements: an upsert cost twice either."""
         now = to_text(at)
         at = at if at.tzinfo is timezone.utc else to_datetime(now)  # as read back: UTC
         if replacing:
