@@ -99,7 +99,7 @@ class ParticipantRepo:
         return await self._ref("pa.member_id = ?", member_id)
 
     async def ensure_remote(self, ap_id: str, at: datetime) -> ParticipantRef:
-        """A fediverse actor taking part."""
+        """The participant row of a fediverse actor, made at its first action if missing."""
         await self.conn.execute(
             "INSERT INTO participants (kind, ap_id, created_at) VALUES ('remote', ?, ?)"
             " ON CONFLICT (ap_id) DO NOTHING",
